@@ -1,0 +1,133 @@
+namespace OptAIC.Engine.Data;
+
+/// <summary>
+/// A column-oriented table in memory: one time column, an optional entity column (panels), numeric
+/// columns as <see cref="double"/> arrays (NaN is missing) and text columns. Row order is the
+/// order of <see cref="Time"/> (and entity within a time) once a dataset is loaded.
+/// </summary>
+public sealed class Frame
+{
+    private readonly Dictionary<string, double[]> _numeric = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?[]> _text = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    public Frame(DateTime[] time, string[]? entity = null, DateTime[]? knownAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        if (entity is not null && entity.Length != time.Length)
+        {
+            throw new ArgumentException("entity column length differs from time column length", nameof(entity));
+        }
+        if (knownAt is not null && knownAt.Length != time.Length)
+        {
+            throw new ArgumentException("knownAt column length differs from time column length", nameof(knownAt));
+        }
+        Time = time;
+        Entity = entity;
+        KnownAt = knownAt ?? time;
+    }
+
+    /// <summary>The event time of each row (the dataset's time column).</summary>
+    public DateTime[] Time { get; }
+
+    /// <summary>When each row became known: event time plus the dataset's knowledge lag.</summary>
+    public DateTime[] KnownAt { get; }
+
+    /// <summary>The entity key of each row for a panel; null for a single series.</summary>
+    public string[]? Entity { get; }
+
+    public int RowCount => Time.Length;
+
+    public IReadOnlyList<string> ColumnNames => _order;
+
+    public IReadOnlyDictionary<string, double[]> NumericColumns => _numeric;
+
+    public IReadOnlyDictionary<string, string?[]> TextColumns => _text;
+
+    public bool HasColumn(string name) => _numeric.ContainsKey(name) || _text.ContainsKey(name);
+
+    public bool IsNumeric(string name) => _numeric.ContainsKey(name);
+
+    public Frame AddNumeric(string name, double[] values)
+    {
+        CheckNewColumn(name, values.Length);
+        _numeric[name] = values;
+        _order.Add(name);
+        return this;
+    }
+
+    public Frame AddText(string name, string?[] values)
+    {
+        CheckNewColumn(name, values.Length);
+        _text[name] = values;
+        _order.Add(name);
+        return this;
+    }
+
+    public double[] Numeric(string name) =>
+        _numeric.TryGetValue(name, out var values)
+            ? values
+            : throw new KeyNotFoundException($"no numeric column '{name}' (columns: {string.Join(", ", _order)})");
+
+    public string?[] Text(string name) =>
+        _text.TryGetValue(name, out var values)
+            ? values
+            : throw new KeyNotFoundException($"no text column '{name}' (columns: {string.Join(", ", _order)})");
+
+    /// <summary>A new frame holding the given rows, in the given order.</summary>
+    public Frame Select(IReadOnlyList<int> rows)
+    {
+        var result = new Frame(
+            Pick(Time, rows),
+            Entity is null ? null : Pick(Entity, rows),
+            Pick(KnownAt, rows));
+        foreach (var name in _order)
+        {
+            if (_numeric.TryGetValue(name, out var numeric))
+            {
+                result.AddNumeric(name, Pick(numeric, rows));
+            }
+            else
+            {
+                result.AddText(name, Pick(_text[name], rows));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The rows whose <see cref="KnownAt"/> is at or before <paramref name="asOf"/>.</summary>
+    public Frame KnownBy(DateTime asOf)
+    {
+        var rows = new List<int>(RowCount);
+        for (var i = 0; i < RowCount; i++)
+        {
+            if (KnownAt[i] <= asOf)
+            {
+                rows.Add(i);
+            }
+        }
+        return Select(rows);
+    }
+
+    private void CheckNewColumn(string name, int length)
+    {
+        if (length != RowCount)
+        {
+            throw new ArgumentException($"column '{name}' has {length} values but the frame has {RowCount} rows");
+        }
+        if (HasColumn(name))
+        {
+            throw new ArgumentException($"column '{name}' already exists");
+        }
+    }
+
+    private static T[] Pick<T>(T[] source, IReadOnlyList<int> rows)
+    {
+        var result = new T[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            result[i] = source[rows[i]];
+        }
+        return result;
+    }
+}
