@@ -1,7 +1,6 @@
 using System.CommandLine;
 using OptAIC.Cli;
 using OptAIC.Cli.Commands;
-using OptAIC.Engine.Specs;
 
 // optaic: a thin shell over OptAIC.Engine. Each verb parses its options, calls the library and
 // turns the result into output and an exit code (see ExitCodes).
@@ -13,12 +12,15 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     SchemaCommand.Create(),
 };
 
-try
+var parsed = root.Parse(args);
+// A mistyped verb or option is a usage error (exit 2), like any other bad invocation.
+if (parsed.Errors.Count > 0)
 {
-    return root.Parse(args).Invoke();
-}
-catch (Exception e) when (e is UsageException or SpecSourceException)
-{
-    Console.Error.WriteLine($"optaic: {e.Message}");
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"optaic: {error.Message}");
+    }
+    Console.Error.WriteLine("Run 'optaic --help' for the verbs and options.");
     return ExitCodes.UsageOrChanges;
 }
+return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -20,11 +20,12 @@ public static class LintCommand
         {
             paths, format, rev, warningsAsErrors,
         };
-        command.SetAction(result =>
+        command.SetAction(result => CommandGuard.Run(() =>
         {
             var root = RepositoryLocator.Find(result.GetValue(repoOption));
-            var targets = result.GetValue(paths) is { Length: > 0 } given ? given : [DefaultSpecsPath(root)];
-            var relativeTargets = targets.Select(t => ToRepositoryPath(root, t)).ToList();
+            var relativeTargets = result.GetValue(paths) is { Length: > 0 } given
+                ? given.Select(t => ToRepositoryPath(root, t)).ToList()
+                : [DefaultSpecsPath(root)];
             var report = Run(root, relativeTargets, result.GetValue(rev));
             var chosen = Enum.Parse<LintFormat>(result.GetValue(format)!, ignoreCase: true);
             if (chosen == LintFormat.Text && Terminal.ColorEnabled)
@@ -37,7 +38,7 @@ public static class LintCommand
             }
             var failing = report.Errors + (result.GetValue(warningsAsErrors) ? report.Warnings : 0);
             return failing > 0 ? ExitCodes.Failed : ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 

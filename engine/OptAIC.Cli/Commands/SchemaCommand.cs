@@ -11,7 +11,7 @@ public static class SchemaCommand
     {
         var directory = new Argument<string>("dir") { Description = "Folder to write <kind>.schema.json files into (created if missing)." };
         var export = new Command("export", "Write the JSON Schema of every kind into a folder.") { directory };
-        export.SetAction(result =>
+        export.SetAction(result => CommandGuard.Run(() =>
         {
             var target = Path.GetFullPath(result.GetValue(directory)!);
             Directory.CreateDirectory(target);
@@ -22,7 +22,7 @@ public static class SchemaCommand
                 System.Console.Out.WriteLine(path);
             }
             return ExitCodes.Ok;
-        });
+        }));
 
         var kindArgument = new Argument<string>("kind") { Description = "Project, Dataset, FeatureSet, ModelDefinition, ModelInstance or Pipeline." };
         kindArgument.AcceptOnlyFromAmong([.. SpecKinds.All]);

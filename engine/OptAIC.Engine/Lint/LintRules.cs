@@ -5,7 +5,7 @@ namespace OptAIC.Engine.Lint;
 /// <summary>A lint rule as documented: id, severity, what it checks, and a spec that fails it.</summary>
 public sealed record LintRule(string Id, Severity Severity, string Group, string Summary, string FailingExample);
 
-/// <summary>Every rule lint can report. docs/lint-rules.md is checked against this list by a test.</summary>
+/// <summary>Every rule lint can report. engine/docs/lint-rules.md is checked against this list by a test.</summary>
 public static class LintRules
 {
     public static readonly IReadOnlyList<LintRule> All =

@@ -10,7 +10,7 @@ public enum Severity
 
 /// <summary>
 /// One problem found in the specs: where (repository-relative file, line, column), how bad, what it
-/// is and what to do, and the id of the rule that found it (documented in docs/lint-rules.md).
+/// is and what to do, and the id of the rule that found it (documented in engine/docs/lint-rules.md).
 /// </summary>
 public sealed record Finding(string RuleId, Severity Severity, string File, SourcePosition Position, string Message)
 {

@@ -97,9 +97,9 @@ public sealed class SchemaCatalog
         }
         var where = path.Count == 0 ? document.Kind ?? "document" : JsonPath.Display(path);
         if (error.Kind == ValidationErrorKind.PropertyRequired && document.Kind == SpecKinds.ModelDefinition
-            && path is ["spec"] && error.Property is "model" or "training" or "inference" or "monitoring" or "tests" or "docs")
+            && path is ["spec", _] && error.Property is "model" or "training" or "inference" or "monitoring" or "tests" or "docs")
         {
-            return Finding.Error("definition-missing-component", document.File, position,
+            return Finding.Error("definition-missing-component", document.File, document.KeyPositionOf("spec"),
                 $"spec: the '{error.Property}' component is missing; a model definition declares all five components (model, training, inference, monitoring, tests) and docs");
         }
         return Finding.Error(rule, document.File, position, $"{where}: {Describe(error)}");

@@ -24,7 +24,7 @@ public sealed class SpecDocument
         {
             Kind = envelope["kind"]?.Type == JTokenType.String ? (string?)envelope["kind"] : null;
             ApiVersion = envelope["apiVersion"]?.Type == JTokenType.String ? (string?)envelope["apiVersion"] : null;
-            Name = envelope["metadata"]?["name"]?.Type == JTokenType.String ? (string?)envelope["metadata"]!["name"] : null;
+            Name = envelope["metadata"] is JObject metadata && metadata["name"]?.Type == JTokenType.String ? (string?)metadata["name"] : null;
         }
     }
 

@@ -121,7 +121,7 @@ public static class LintFormatter
             json.WriteStartObject("driver");
             json.WriteString("name", "optaic");
             json.WriteString("semanticVersion", engineVersion);
-            json.WriteString("informationUri", "https://github.com/optaic/optaic/blob/main/docs/lint-rules.md");
+            json.WriteString("informationUri", "https://github.com/optaic/optaic/blob/main/engine/docs/lint-rules.md");
             json.WriteStartArray("rules");
             foreach (var rule in rules)
             {

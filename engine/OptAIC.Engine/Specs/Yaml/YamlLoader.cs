@@ -73,6 +73,12 @@ public static class YamlLoader
         {
             return new YamlFile(path, [], [.. builder.Errors, new YamlError(e.RuleId, e.Message, e.Position)]);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input instead of a YamlException.
+            return new YamlFile(path, [], [.. builder.Errors, new YamlError("yaml-syntax",
+                "malformed YAML near here (an unclosed bracket, quote or block?)", builder.LastPosition)]);
+        }
     }
 
     private static YamlFile Fail(string path, string rule, string message, SourcePosition at) =>
@@ -152,6 +158,9 @@ public static class YamlLoader
         private readonly Dictionary<YamlNode, long> _expandedSize = new(ReferenceEqualityComparer.Instance);
         private long _documentSize;
 
+        /// <summary>Where the last event ended: the best position to report a failure the parser could not place.</summary>
+        public SourcePosition LastPosition { get; private set; } = SourcePosition.Start;
+
         public List<YamlError> Errors { get; } = [];
 
         public List<YamlNode> ReadStream(IParser parser)
@@ -176,6 +185,10 @@ public static class YamlLoader
 
         private YamlNode ReadNode(IParser parser, int depth)
         {
+            if (parser.Current is { } current)
+            {
+                LastPosition = At(current.Start);
+            }
             if (depth > limits.MaxDepth)
             {
                 throw new LimitExceededException("yaml-too-deep",

@@ -1,0 +1,40 @@
+using OptAIC.Engine.Specs;
+
+namespace OptAIC.Cli;
+
+/// <summary>
+/// Runs a verb and maps what can go wrong onto exit codes and one-line messages: a user never sees
+/// a stack trace (set OPTAIC_DEBUG=1 to get one for a bug report).
+/// </summary>
+public static class CommandGuard
+{
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            System.Console.Error.WriteLine($"optaic: {e.Message}");
+            return ExitCodes.UsageOrChanges;
+        }
+        catch (OperationCanceledException)
+        {
+            System.Console.Error.WriteLine("optaic: interrupted; the work done so far is journaled, run the command again to resume");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e)
+        {
+            System.Console.Error.WriteLine($"optaic: internal error: {e.Message}");
+            System.Console.Error.WriteLine(Environment.GetEnvironmentVariable("OPTAIC_DEBUG") == "1"
+                ? e.ToString()
+                : "This is a bug in optaic; run again with OPTAIC_DEBUG=1 for details to report.");
+            return ExitCodes.Failed;
+        }
+    }
+
+    public static async Task<int> RunAsync(Func<Task<int>> action) => await Task.Run(() => Run(() => action().GetAwaiter().GetResult()));
+
+    private static bool IsUserError(Exception e) => e is UsageException or SpecSourceException or IOException or UnauthorizedAccessException;
+}
