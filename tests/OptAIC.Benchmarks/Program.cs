@@ -1,8 +1,37 @@
 using BenchmarkDotNet.Running;
+using OptAIC.Benchmarks.Scenarios;
 
 // Benchmarks of the engine, each printed beside its baseline (a bare library call or a peer).
-//   dotnet run -c Release --project tests/OptAIC.Benchmarks -- --list flat      list them
+//   dotnet run -c Release --project tests/OptAIC.Benchmarks -- --list flat      list BenchmarkDotNet classes
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- --filter '*Drift*'
-// Every class in this assembly with [Benchmark] methods is found; mark the baseline with
+//   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario lint    whole-process timings
+// Every class in this assembly with [Benchmark] methods is found; the baseline is marked with
 // [Benchmark(Baseline = true)] so the Ratio column shows the engine's cost against it.
+if (args is ["scenario", var name, ..])
+{
+    var repositoryRoot = FindRepositoryRoot();
+    switch (name)
+    {
+        case "lint":
+            LintScenario.Run(repositoryRoot);
+            break;
+        default:
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint");
+            return 2;
+    }
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
+
+static string FindRepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "OptAIC.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+    throw new InvalidOperationException("run the benchmarks from inside the OptAIC repository");
+}
