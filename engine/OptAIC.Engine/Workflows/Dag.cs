@@ -71,7 +71,6 @@ internal static class Dag
     {
         var ok = alreadyDone.ToDictionary(id => id, _ => true, StringComparer.Ordinal);
         var pending = TopologicalOrder(nodes).Where(n => !ok.ContainsKey(n.Id)).ToList();
-        // Not keyed by task: async methods that finish synchronously share cached Task<bool> instances.
         var running = new List<(Task<bool> Task, string Id)>();
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
@@ -96,7 +95,8 @@ internal static class Dag
                     }
                     else
                     {
-                        running.Add((run(id, abort.Token), id));
+                        // On the thread pool: an activity that works synchronously must not hold up the loop.
+                        running.Add((Task.Run(() => run(id, abort.Token), CancellationToken.None), id));
                     }
                 }
 

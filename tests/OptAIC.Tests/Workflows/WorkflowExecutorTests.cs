@@ -75,6 +75,25 @@ public class WorkflowExecutorTests
     }
 
     [Fact]
+    public async Task Independent_steps_that_block_synchronously_still_run_side_by_side()
+    {
+        using var root = new TempWorkRoot();
+        using var bothStarted = new CountdownEvent(2);
+        var registry = new ActivityRegistry().Register("Cpu", (_, ct) =>
+        {
+            // Synchronous work, as a trainer that does not yield: each waits to see the other running.
+            bothStarted.Signal();
+            var sawOther = bothStarted.Wait(TimeSpan.FromSeconds(10), ct);
+            return Task.FromResult(new ActivityOutput().Set("sawOther", sawOther));
+        });
+        var workflow = new WorkflowBuilder("w").Step("a", "Cpu").Step("b", "Cpu").Build();
+
+        var summary = await new WorkflowExecutor(registry, new() { MaxDegreeOfParallelism = 2 }).RunAsync(workflow, root.Request("w"));
+
+        summary.Steps.ShouldAllBe(s => s.Outputs["sawOther"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task Inputs_resolve_literals_run_inputs_and_upstream_outputs_including_nested_ones()
     {
         using var root = new TempWorkRoot();
