@@ -10,17 +10,14 @@ public sealed record InstanceFingerprints(FingerprintParts Train, FingerprintPar
 /// The parts that decide each result of an instance. Train: the definition's model, training and
 /// tests; the features' expressions (with what they reference) and the target; the datasets' specs and
 /// content versions; the window, hyperparameters with defaults applied, and seed; the engine and
-/// trainer versions; for combiners and filters, the outputs of their inputs. Infer and monitor: the
-/// model version, their own settings, and the data they read. Descriptions and docs decide nothing.
+/// trainer versions; Infer and monitor: the model version, their own settings,
+/// the data they read, and for combiners and filters the outputs of their inputs. Descriptions and docs decide nothing.
 /// </summary>
 public static class DesiredFingerprints
 {
     public const string Train = "train";
     public const string Infer = "infer";
     public const string Monitor = "monitor";
-
-    /// <summary>Every category produces a version: trainers learn, combiners fit weights, filters are evaluated.</summary>
-    public static bool Trains(ModelDefinitionSpec definition) => definition.Category.Length > 0;
 
     public static InstanceFingerprints For(SpecSet specs, Spec<ModelInstanceSpec> instance, ModelDefinitionSpec definition, RegistrySnapshot actual, PlanningContext context)
     {
@@ -45,8 +42,9 @@ public static class DesiredFingerprints
             train.AddJson($"hyperparameters.{key}", value);
         }
         data.CopyTo(train);
+        // Inputs' outputs are not part of training: a combiner keeps its weights until its own spec
+        // changes or a trigger fires, and is re-scored when an input changes (see Infer).
         var inputs = InputParts(spec, actual);
-        inputs.CopyTo(train);
 
         var state = actual.Instances.GetValueOrDefault(instance.Name);
         var serving = state?.ProductionVersion ?? state?.LatestVersion;

@@ -47,19 +47,15 @@ public static partial class Planner
             }
             else
             {
-                trainReasons.AddRange(FingerprintParts.Reasons(applied.Parts, desired.Train.Parts)
-                    .Where(r => !r.StartsWith("input ", StringComparison.Ordinal)));
+                trainReasons.AddRange(FingerprintParts.Reasons(applied.Parts, desired.Train.Parts));
                 trainReasons.AddRange(Triggers(instance.Value, state, applied, desired, context));
-            }
-            if (DesiredFingerprints.Trains(definition.Value))
-            {
-                trainReasons.AddRange(upstream.Select(u => $"input {u} changes"));
             }
             var trainPlanned = trainReasons.Count > 0;
             if (trainPlanned)
             {
+                // A combiner or filter learns from its inputs' outputs: those run first.
                 Add(ActionKind.Train, name, state?.LatestVersion is null ? '+' : '~', trainReasons,
-                    upstream.Select(u => PlannedAction.IdOf(ActionKind.Infer, u)));
+                    Planner.Upstream(instance.Value).Select(u => PlannedAction.IdOf(ActionKind.Infer, u)));
             }
 
             // Promote: a pinned version that is not in production (a promotion or a rollback).
