@@ -5,6 +5,7 @@ namespace OptAIC.Engine.Data;
 internal enum ColumnRole
 {
     Time,
+    KnownAt,
     Entity,
     Value,
 }

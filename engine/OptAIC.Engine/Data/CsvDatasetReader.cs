@@ -164,9 +164,10 @@ internal static class CsvDatasetReader
             case ColumnType.Date or ColumnType.DateTime:
                 if (isNull)
                 {
-                    if (sink.Role == ColumnRole.Time)
+                    if (sink.Role != ColumnRole.Value)
                     {
-                        throw Bad(sink, field, at, row, line, "the time is missing", "Every row needs a time; remove the row or fill in its time");
+                        var what = sink.Role == ColumnRole.Time ? "time" : "known-at time";
+                        throw Bad(sink, field, at, row, line, $"the {what} is missing", $"Every row needs a {what}; remove the row or fill it in");
                     }
                     sink.Dates[index] = default;
                 }

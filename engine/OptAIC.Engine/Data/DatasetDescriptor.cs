@@ -22,6 +22,12 @@ public sealed record DatasetDescriptor
     public TimeSpan KnowledgeLag { get; init; }
 
     /// <summary>
+    /// Optional column holding when each row became known (e.g. a publication time, or the
+    /// <c>known_at</c> of a written prediction file); then KnownAt = that value + <see cref="KnowledgeLag"/>.
+    /// </summary>
+    public string? KnownAtColumn { get; init; }
+
+    /// <summary>
     /// The declared columns. The time and entity columns may be listed (to pin their types) or left out;
     /// every other column read must be listed here.
     /// </summary>

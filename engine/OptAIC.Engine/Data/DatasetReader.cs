@@ -103,13 +103,22 @@ public static class DatasetReader
             }
             sinks.Add(new ColumnSink(entity, entityType, ColumnRole.Entity));
         }
+        if (dataset.KnownAtColumn is { } knownAt)
+        {
+            var knownType = dataset.TypeOf(knownAt) ?? ColumnType.DateTime;
+            if (knownAt == dataset.TimeColumn || knownAt == dataset.EntityColumn || !knownType.IsTemporal())
+            {
+                throw DatasetException.At(at with { Column = knownAt }, "the known-at column must be a Date or DateTime column other than the time and entity columns", "Fix spec.knownAtColumn or its declared type");
+            }
+            sinks.Add(new ColumnSink(knownAt, knownType, ColumnRole.KnownAt));
+        }
 
         IEnumerable<DatasetColumn> wanted = dataset.Columns;
         if (columns is not null)
         {
             foreach (var name in columns)
             {
-                if (dataset.TypeOf(name) is null && name != dataset.TimeColumn && name != dataset.EntityColumn)
+                if (dataset.TypeOf(name) is null && name != dataset.TimeColumn && name != dataset.EntityColumn && name != dataset.KnownAtColumn)
                 {
                     throw DatasetException.At(
                         at with { Column = name },
@@ -122,7 +131,7 @@ public static class DatasetReader
         }
         foreach (var column in wanted)
         {
-            if (column.Name != dataset.TimeColumn && column.Name != dataset.EntityColumn)
+            if (column.Name != dataset.TimeColumn && column.Name != dataset.EntityColumn && column.Name != dataset.KnownAtColumn)
             {
                 sinks.Add(new ColumnSink(column.Name, column.Type, ColumnRole.Value));
             }
@@ -133,14 +142,16 @@ public static class DatasetReader
     private static Frame Assemble(DatasetDescriptor dataset, List<ColumnSink> sinks)
     {
         var time = sinks[0].Dates;
-        var entity = dataset.EntityColumn is null ? null : sinks[1].Texts!;
+        var entity = sinks.Find(s => s.Role == ColumnRole.Entity)?.Texts!;
+        var known = sinks.Find(s => s.Role == ColumnRole.KnownAt)?.Dates;
         var order = SortOrder(time, entity);
         if (order is not null)
         {
             time = Permute(time, order);
             entity = entity is null ? null : Permute(entity, order);
+            known = known is null ? null : Permute(known, order);
         }
-        var knownAt = KnownAt(dataset, time);
+        var knownAt = KnownAt(dataset, known ?? time, copy: known is null);
         var frame = new Frame(time, entity!, knownAt);
         foreach (var sink in sinks.Where(s => s.Role == ColumnRole.Value))
         {
@@ -166,21 +177,22 @@ public static class DatasetReader
         return frame;
     }
 
-    private static DateTime[]? KnownAt(DatasetDescriptor dataset, DateTime[] time)
+    /// <summary>Base times plus the lag; null (KnownAt = Time) for a zero lag without a known-at column.</summary>
+    private static DateTime[]? KnownAt(DatasetDescriptor dataset, DateTime[] time, bool copy)
     {
         var lag = dataset.KnowledgeLag;
         if (lag == TimeSpan.Zero)
         {
-            return null;
+            return copy ? null : time;
         }
         var latest = DateTime.MaxValue - lag;
-        var knownAt = new DateTime[time.Length];
+        var knownAt = copy ? new DateTime[time.Length] : time;
         for (var i = 0; i < time.Length; i++)
         {
             if (time[i] > latest)
             {
                 throw DatasetException.At(
-                    new DatasetLocation(dataset.Name, Column: dataset.TimeColumn, Value: time[i].ToString("O")),
+                    new DatasetLocation(dataset.Name, Column: dataset.KnownAtColumn ?? dataset.TimeColumn, Value: time[i].ToString("O")),
                     "time plus the knowledge lag is past the end of the calendar",
                     "Fix the time value or the knowledge lag");
             }

@@ -509,7 +509,12 @@ internal static class ParquetDatasetReader
         {
             return;
         }
-        var what = sink.Role == ColumnRole.Time ? "time" : "entity";
+        var what = sink.Role switch
+        {
+            ColumnRole.Time => "time",
+            ColumnRole.KnownAt => "known-at time",
+            _ => "entity",
+        };
         throw DatasetException.At(
             at with { Row = row, Column = sink.Name },
             $"the {what} is missing (null)",

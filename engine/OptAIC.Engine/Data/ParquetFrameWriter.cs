@@ -32,10 +32,7 @@ public static class ParquetFrameWriter
         appender.Commit();
     }
 
-    /// <summary>
-    /// A dataset descriptor that reads a written file back: time, entity, and the frame's columns.
-    /// <c>known_at</c> is declared as a DateTime column (the reader derives KnownAt from the lag).
-    /// </summary>
+    /// <summary>A dataset descriptor that reads a written file back: time, known_at, entity and the frame's columns.</summary>
     public static DatasetDescriptor DescriptorFor(string name, string relativePath, Frame frame, ParquetWriteOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -53,6 +50,7 @@ public static class ParquetFrameWriter
             Path = relativePath,
             TimeColumn = TimeColumn,
             EntityColumn = frame.Entity is null ? null : EntityColumn,
+            KnownAtColumn = KnownAtColumn,
             Columns = columns,
         };
     }

@@ -97,6 +97,21 @@ public sealed class CsvReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_known_at_column_plus_the_lag_gives_known_at_and_must_be_present()
+    {
+        _repo.Write("k.csv", "date,published,x\n2020-01-02,2020-01-09,2\n2020-01-01,2020-01-03T12:00:00Z,1\n");
+        var d = Csv("k.csv", Col("x", ColumnType.Double)) with { KnownAtColumn = "published", KnowledgeLag = TimeSpan.FromHours(1) };
+
+        var frame = DatasetReader.Read(d, _repo.Root);
+
+        frame.KnownAt.ShouldBe([Jan1.AddDays(2).AddHours(13), Jan1.AddDays(8).AddHours(1)]);
+        frame.ColumnNames.ShouldBe(["x"]);
+
+        _repo.Write("k.csv", "date,published,x\n2020-01-02,,2\n");
+        Should.Throw<DatasetException>(() => DatasetReader.Read(d, _repo.Root)).Message.ShouldContain("known-at time is missing");
+    }
+
+    [Fact]
     public void Iso_date_times_with_offsets_become_utc_and_other_date_columns_become_iso_text()
     {
         _repo.Write("t.csv",

@@ -73,6 +73,7 @@ public sealed class ParquetFrameWriterTests : IDisposable
         var back = DatasetReader.Read(ParquetFrameWriter.DescriptorFor("p", "out/p.parquet", frame), _repo.Root, ["signal", "regime"]);
 
         back.Time.ShouldBe(frame.Time);
+        back.KnownAt.ShouldBe(frame.KnownAt);
         back.Entity.ShouldBe(frame.Entity);
         back.Numeric("signal").ShouldBe(frame.Numeric("signal"));
         back.Text("regime").ShouldBe(frame.Text("regime"));
