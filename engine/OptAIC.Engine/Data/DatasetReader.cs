@@ -13,7 +13,7 @@ public static class DatasetReader
     /// Category become text; a Date/DateTime column other than the time becomes ISO 8601 text.
     /// </summary>
     public static Frame Read(DatasetDescriptor dataset, string repositoryRoot, IReadOnlyCollection<string>? columns = null) =>
-        ReadAsync(dataset, repositoryRoot, columns).GetAwaiter().GetResult();
+        SyncOverAsync.Run(() => ReadAsync(dataset, repositoryRoot, columns));
 
     /// <inheritdoc cref="Read"/>
     public static async Task<Frame> ReadAsync(

@@ -62,7 +62,7 @@ public sealed class ParquetFrameAppender : IDisposable
         for (var start = 0; start < chunk.RowCount; start += _options.RowGroupSize)
         {
             var count = Math.Min(_options.RowGroupSize, chunk.RowCount - start);
-            WriteGroupAsync(chunk, columns, start, count).GetAwaiter().GetResult();
+            SyncOverAsync.Run(() => WriteGroupAsync(chunk, columns, start, count));
         }
         RowCount += chunk.RowCount;
     }
@@ -79,7 +79,8 @@ public sealed class ParquetFrameAppender : IDisposable
         {
             throw new InvalidOperationException($"nothing was appended to '{Path}': append at least one chunk (an empty frame is fine) so the file has columns");
         }
-        _writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var writer = _writer;
+        SyncOverAsync.Run(() => writer.DisposeAsync().AsTask());
         _writer = null;
         _stream!.Flush(flushToDisk: true);
         _stream.Dispose();
@@ -101,7 +102,10 @@ public sealed class ParquetFrameAppender : IDisposable
         }
         try
         {
-            _writer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (_writer is { } writer)
+            {
+                SyncOverAsync.Run(() => writer.DisposeAsync().AsTask());
+            }
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
         {
@@ -147,7 +151,9 @@ public sealed class ParquetFrameAppender : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
-        _writer = ParquetWriter.CreateAsync(_schema, _stream, options).GetAwaiter().GetResult();
+        var schema = _schema;
+        var stream = _stream;
+        _writer = SyncOverAsync.Run(() => ParquetWriter.CreateAsync(schema, stream, options));
         if (_metadata is not null)
         {
             _writer.CustomMetadata = new Dictionary<string, string>(_metadata, StringComparer.Ordinal);
