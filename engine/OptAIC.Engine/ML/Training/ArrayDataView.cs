@@ -16,12 +16,15 @@ internal sealed class ArrayDataView : IDataView
     private readonly float[] _features;
     private readonly int _width;
     private readonly int[]? _rows;
+    private readonly int _firstRow;
     private readonly int _count;
     private readonly double[]? _labels;
     private readonly LabelKind _labelKind;
 
-    private ArrayDataView(float[] features, int width, int count, int[]? rows, double[]? labels, LabelKind kind, int classCount)
+    private ArrayDataView(
+        float[] features, int width, int count, int[]? rows, double[]? labels, LabelKind kind, int classCount, int firstRow = 0)
     {
+        _firstRow = firstRow;
         _features = features;
         _width = width;
         _count = count;
@@ -59,9 +62,9 @@ internal sealed class ArrayDataView : IDataView
 
     public DataViewSchema Schema { get; }
 
-    /// <summary>Features only, for scoring: <paramref name="rows"/> rows of <paramref name="width"/>.</summary>
-    public static ArrayDataView ForScoring(float[] features, int width, int rows) =>
-        new(features, width, rows, null, null, LabelKind.None, 0);
+    /// <summary>Features only, for scoring: <paramref name="rows"/> rows of <paramref name="width"/> from <paramref name="firstRow"/>.</summary>
+    public static ArrayDataView ForScoring(float[] features, int width, int rows, int firstRow = 0) =>
+        new(features, width, rows, null, null, LabelKind.None, 0, firstRow);
 
     /// <summary>Features and labels of the given rows (all rows when null), typed for the task.</summary>
     public static ArrayDataView ForTraining(TrainingData data, int[]? rows, ModelTask task, int classCount)
@@ -129,7 +132,7 @@ internal sealed class ArrayDataView : IDataView
             }
             _position++;
             var logical = _order is null ? (int)_position : _order[_position];
-            _row = _view._rows is null ? logical : _view._rows[logical];
+            _row = _view._rows is null ? _view._firstRow + logical : _view._rows[logical];
             return true;
         }
 

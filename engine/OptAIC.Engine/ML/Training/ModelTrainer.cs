@@ -18,6 +18,9 @@ namespace OptAIC.Engine.ML.Training;
 /// </summary>
 public static class ModelTrainer
 {
+    /// <summary>The most classes a multiclass model may have (a guard against a real-valued target).</summary>
+    public const int MaximumClasses = 1000;
+
     /// <summary>Trains on every row of <see cref="TrainingRequest.Data"/> whose label is known.</summary>
     public static TrainedModel Train(TrainingRequest request) => Train(request, null);
 
@@ -53,19 +56,28 @@ public static class ModelTrainer
         }
         if (request.ClassCount is { } k)
         {
-            return k >= 2
+            return k is >= 2 and <= MaximumClasses
                 ? k
-                : throw new ModelConfigurationException($"a multiclass model needs at least 2 classes, not {k}");
+                : throw new ModelConfigurationException($"a multiclass model needs 2 to {MaximumClasses} classes, not {k}");
         }
         var max = -1.0;
-        foreach (var label in request.Data.Labels)
+        var at = -1;
+        var labels = request.Data.Labels;
+        for (var i = 0; i < labels.Length; i++)
         {
-            if (label > max)
+            if (labels[i] > max)
             {
-                max = label;
+                max = labels[i];
+                at = i;
             }
         }
-        return Math.Max(2, (int)Math.Min(max + 1, int.MaxValue));
+        if (max >= MaximumClasses)
+        {
+            throw new TrainingDataException(
+                $"row {at} has label {max.ToString(CultureInfo.InvariantCulture)}; multiclass labels are class numbers 0..K-1 " +
+                $"with K at most {MaximumClasses}: map the target onto class numbers");
+        }
+        return Math.Max(2, (int)max + 1);
     }
 
     /// <summary>Trains on the given rows (all rows when null); rows with a NaN label are skipped.</summary>

@@ -103,6 +103,27 @@ public class ModelTrainerTests
         }
     }
 
+    [Theory]
+    [InlineData(ModelTask.Regression)]
+    [InlineData(ModelTask.Multiclass)]
+    public void A_large_batch_scores_the_same_as_small_batches(ModelTask task)
+    {
+        var data = TrainingTestData.Synthetic(6000, task);
+        using var model = ModelTrainer.Train(TrainingTestData.Request("sdca", task, data.Select([.. Enumerable.Range(0, 500)])));
+        var width = model.OutputWidth;
+
+        var whole = new float[data.Rows * width];
+        model.Score(data.Features, data.Rows, whole);
+        var pieces = new float[data.Rows * width];
+        for (var start = 0; start < data.Rows; start += 250)
+        {
+            model.Score(data.Features.AsSpan(start * 4, 250 * 4), 250, pieces.AsSpan(start * width, 250 * width));
+        }
+
+        whole.ShouldBe(pieces);
+        whole.ShouldAllBe(v => float.IsFinite(v));
+    }
+
     [Fact]
     public void Rows_with_a_missing_label_are_left_out_of_training()
     {
@@ -114,6 +135,37 @@ public class ModelTrainerTests
         using var explicitRows = ModelTrainer.Train(TrainingTestData.Request("fasttree", ModelTask.Regression, data.Select(kept)));
 
         skipping.Predict(data).ShouldBe(explicitRows.Predict(data));
+    }
+
+    [Theory]
+    [InlineData("lightgbm")]
+    [InlineData("fasttree")]
+    [InlineData("sdca")]
+    public void Missing_feature_values_are_handled_by_every_algorithm(string algorithm)
+    {
+        var data = TrainingTestData.Synthetic(600, ModelTask.Regression);
+        var features = (float[])data.Features.Clone();
+        for (var i = 0; i < features.Length; i += 7)
+        {
+            features[i] = float.NaN;
+        }
+        var gappy = data with { Features = features };
+
+        using var model = ModelTrainer.Train(TrainingTestData.Request(algorithm, ModelTask.Regression, gappy));
+        var predicted = model.Predict(gappy);
+
+        predicted.ShouldAllBe(p => double.IsFinite(p));
+        SignalMetrics.Ic(predicted, data.Labels).ShouldBeGreaterThan(0.5);
+    }
+
+    [Fact]
+    public void A_real_valued_target_given_to_a_multiclass_model_is_explained()
+    {
+        var data = TrainingTestData.Synthetic(100, ModelTask.Regression);
+        data.Labels[5] = 12345.5;
+
+        Should.Throw<TrainingDataException>(() => ModelTrainer.Train(TrainingTestData.Request("lightgbm", ModelTask.Multiclass, data)))
+            .Message.ShouldContain("row 5 has label 12345.5; multiclass labels are class numbers 0..K-1");
     }
 
     [Fact]
