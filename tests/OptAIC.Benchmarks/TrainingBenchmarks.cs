@@ -13,7 +13,7 @@ namespace OptAIC.Benchmarks;
 /// validation, label checks and its array-backed IDataView.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 4)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10, invocationCount: 4)]
 public class TrainingBenchmarks
 {
     private const int Rows = 5_000;

@@ -137,8 +137,8 @@ public sealed class TrainedModel : IBatchScorer
         try
         {
             features.CopyTo(input);
-            // Rows score independently, so large batches split into chunks scored side by side
-            // (a batch transform per chunk beats a PredictionEngine row by row on one core already).
+            // Rows score independently, so large batches split into chunks scored side by side: on
+            // one core a batch transform costs about what a PredictionEngine does (the trees dominate).
             var chunks = Math.Clamp(rows / MinimumRowsPerChunk, 1, Environment.ProcessorCount);
             if (chunks == 1)
             {
