@@ -82,7 +82,7 @@ public static class TrainingJob
 
         if (definition.Category == "relevance")
         {
-            var score = MetricSet.ScoreFunction(metrics.Names.FirstOrDefault() ?? "rank_ic", task, result.Model.ClassCount);
+            var score = MetricSet.ScoreFunction(metrics.Names.Count > 0 ? metrics.Names[0] : "rank_ic", task, result.Model.ClassCount);
             foreach (var importance in PermutationImportance.Compute(result.Model, trainingData, score, repeats: 3, seed: instance.Seed))
             {
                 allMetrics[$"relevance.{importance.Feature}"] = importance.Relevance;
