@@ -21,7 +21,7 @@ public class TrainingJobTests
 
         var outcome = TrainingJob.Run(specs, instance, TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
 
-        outcome.Metrics.ShouldContainKey(metric);
+        outcome.Metrics.Keys.ShouldContain(metric);
         double.IsFinite(outcome.Metrics[metric]).ShouldBeTrue();
         outcome.Gates.ShouldNotBeEmpty();
         outcome.Gates.ShouldAllBe(g => g.Value != null);
