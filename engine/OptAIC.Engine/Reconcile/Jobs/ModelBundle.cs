@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OptAIC.Engine.ML.Inference;
 
 namespace OptAIC.Engine.Reconcile.Jobs;
 
@@ -23,12 +24,8 @@ public sealed class ModelBundle
     public List<string> Inputs { get; set; } = [];
     public string? Regime { get; set; }
 
-    /// <summary>Mean and standard deviation of the training predictions (tanh-zscore).</summary>
-    public double PredictionMean { get; set; }
-    public double PredictionStd { get; set; } = 1;
-
-    /// <summary>A sorted sample of the training predictions (rank: the empirical CDF position).</summary>
-    public List<double> PredictionQuantiles { get; set; } = [];
+    /// <summary>Statistics of the out-of-sample training predictions: tanh-zscore and rank read these.</summary>
+    public TransformState? Transform { get; set; }
 
     [JsonIgnore]
     public byte[] Model { get; set; } = [];

@@ -1,4 +1,5 @@
 using OptAIC.Engine.Data;
+using OptAIC.Engine.ML.Inference;
 using OptAIC.Engine.ML.Metrics;
 using OptAIC.Engine.ML.Models;
 using OptAIC.Engine.ML.Training;
@@ -253,17 +254,11 @@ public static class TrainingJob
 
     private static void SetPredictionStatistics(ModelBundle bundle, double[] predictions)
     {
-        var finite = predictions.Where(double.IsFinite).Order().ToArray();
-        if (finite.Length == 0)
+        var finite = predictions.Where(double.IsFinite).ToArray();
+        if (finite.Length > 1)
         {
-            return;
+            bundle.Transform = TransformState.Fit(finite);
         }
-        var mean = finite.Average();
-        var std = Math.Sqrt(finite.Sum(p => (p - mean) * (p - mean)) / Math.Max(1, finite.Length - 1));
-        bundle.PredictionMean = mean;
-        bundle.PredictionStd = std > 1e-12 ? std : 1;
-        // 101 quantiles are enough for the rank transform and keep the artifact small.
-        bundle.PredictionQuantiles = [.. Enumerable.Range(0, 101).Select(q => finite[(int)Math.Round(q / 100.0 * (finite.Length - 1))])];
     }
 
     private static double[] Pick(double[] values, int[] rows) => [.. rows.Select(r => values[r])];

@@ -1,0 +1,86 @@
+using OptAIC.Engine.Data;
+using OptAIC.Engine.ML.Monitoring;
+using OptAIC.Engine.ML.Training;
+using OptAIC.Engine.Specs;
+using OptAIC.Engine.Specs.Model;
+
+namespace OptAIC.Engine.Reconcile.Jobs;
+
+/// <summary>
+/// Watches an instance: per-feature drift between the training window (reference) and the current
+/// window, prediction drift, rolling performance where labels have arrived, and the definition's alert
+/// rules over the result.
+/// </summary>
+public static class MonitoringJob
+{
+    public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct)
+    {
+        var instance = specs.Instances[instanceName].Value;
+        var definition = specs.Definitions[instance.Definition].Value;
+        var monitoring = definition.Monitoring;
+        var data = PreparedData.Load(specs, instance, repositoryRoot);
+        var learner = definition.Category is not ("combining" or "filtering");
+
+        var trainStart = TrainingJob.Date(instance.Training.Start) ?? DateTime.MinValue;
+        var (reference, _, _) = data.TrainingRows(trainStart, TrainingJob.Date(instance.Training.End));
+        var currentStart = TrainingJob.Date(instance.Monitoring?.Current?.Start) ?? InferenceJob.Window(instance).Start;
+        var currentEnd = TrainingJob.Date(instance.Monitoring?.Current?.End);
+        var (current, _) = learner ? data.ScoringRows(currentStart, currentEnd) : (PointInTime.Slice(data.Frame, new TimeWindow(currentStart, currentEnd)), 0);
+        ct.ThrowIfCancellationRequested();
+
+        var outputs = predictions(instanceName);
+        var currentScores = TrainingJob.Align(current, outputs, "score", instanceName);
+        double[]? referenceScores = null;
+        if (learner && bundle.Task != "multiclass")
+        {
+            using var model = TrainedModel.FromBytes(bundle.Model);
+            referenceScores = model.Predict(data.ToTrainingData(reference));
+            if (bundle.Transform is { } state && (definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none")) == "tanh-zscore")
+            {
+                // Compare like with like: the stored outputs are transformed, so the reference is too.
+                for (var i = 0; i < referenceScores.Length; i++)
+                {
+                    referenceScores[i] = Math.Tanh((referenceScores[i] - state.Mean) / state.Std);
+                }
+            }
+        }
+
+        var columns = learner ? data.Features : [];
+        var driftReference = DriftReference.Build(reference, columns, referenceScores);
+        var options = new MonitoringOptions { Drift = DriftOptionsOf(monitoring.Drift), Alerts = AlertsOf(monitoring.Alerts) };
+
+        RollingPerformance? performance = null;
+        if (data.Target is { } target && definition.Category != "regime" && definition.Category != "relevance")
+        {
+            var window = monitoring.Performance?.Window ?? 60;
+            var labels = current.Numeric(target);
+            if (labels.Count(double.IsFinite) >= window)
+            {
+                performance = RollingPerformance.Compute(current.Time, current.Entity, currentScores, labels, window, monitoring.Performance?.DecayBelow ?? 0.0);
+            }
+        }
+        return ModelMonitor.Run(driftReference, current, options, referenceScores is null ? null : currentScores, performance);
+    }
+
+    private static DriftOptions DriftOptionsOf(DriftSpec? drift)
+    {
+        if (drift is null)
+        {
+            return new DriftOptions();
+        }
+        var columns = (drift.Columns ?? []).ToDictionary(
+            c => c.Key,
+            c => new ColumnDriftSettings(DriftOptions.ParseMethod(c.Value.Method ?? drift.Method ?? "ks"), c.Value.Threshold ?? drift.Threshold),
+            StringComparer.Ordinal);
+        return new DriftOptions
+        {
+            DatasetDriftShare = drift.DatasetShare ?? 0.5,
+            Columns = columns,
+            Method = drift.Method is null or "auto" ? null : DriftOptions.ParseMethod(drift.Method),
+            Threshold = drift.Threshold,
+        };
+    }
+
+    private static List<AlertRule> AlertsOf(List<AlertSpec> alerts) =>
+        [.. alerts.Select(a => AlertRule.Create(a.Name, a.When, a.Severity ?? "warning"))];
+}
