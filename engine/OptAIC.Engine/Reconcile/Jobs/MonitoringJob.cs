@@ -47,7 +47,7 @@ public static class MonitoringJob
 
         var columns = learner ? data.Features : [];
         var driftReference = DriftReference.Build(reference, columns, referenceScores);
-        var options = new MonitoringOptions { Drift = DriftOptionsOf(monitoring.Drift), Alerts = AlertsOf(monitoring.Alerts) };
+        var options = new MonitoringOptions { Drift = DriftOptionsOf(monitoring.Drift, columns), Alerts = AlertsOf(monitoring.Alerts) };
 
         RollingPerformance? performance = null;
         if (data.Target is { } target && definition.Category != "regime" && definition.Category != "relevance")
@@ -62,23 +62,30 @@ public static class MonitoringJob
         return ModelMonitor.Run(driftReference, current, options, referenceScores is null ? null : currentScores, performance);
     }
 
-    private static DriftOptions DriftOptionsOf(DriftSpec? drift)
+    /// <summary>
+    /// method auto keeps the defaults by column type and sample size; an explicit method (and threshold)
+    /// applies to every feature; per-column settings override both.
+    /// </summary>
+    private static DriftOptions DriftOptionsOf(DriftSpec? drift, IReadOnlyList<string> features)
     {
         if (drift is null)
         {
             return new DriftOptions();
         }
-        var columns = (drift.Columns ?? []).ToDictionary(
-            c => c.Key,
-            c => new ColumnDriftSettings(DriftOptions.ParseMethod(c.Value.Method ?? drift.Method ?? "ks"), c.Value.Threshold ?? drift.Threshold),
-            StringComparer.Ordinal);
-        return new DriftOptions
+        var columns = new Dictionary<string, ColumnDriftSettings>(StringComparer.Ordinal);
+        if (drift.Method is { } method && method != "auto")
         {
-            DatasetDriftShare = drift.DatasetShare ?? 0.5,
-            Columns = columns,
-            Method = drift.Method is null or "auto" ? null : DriftOptions.ParseMethod(drift.Method),
-            Threshold = drift.Threshold,
-        };
+            foreach (var feature in features)
+            {
+                columns[feature] = new ColumnDriftSettings(DriftOptions.ParseMethod(method), drift.Threshold);
+            }
+        }
+        foreach (var (column, settings) in drift.Columns ?? [])
+        {
+            var chosen = settings.Method ?? (drift.Method is null or "auto" ? "ks" : drift.Method);
+            columns[column] = new ColumnDriftSettings(DriftOptions.ParseMethod(chosen), settings.Threshold ?? drift.Threshold);
+        }
+        return new DriftOptions { DatasetDriftShare = drift.DatasetShare ?? 0.5, Columns = columns };
     }
 
     private static List<AlertRule> AlertsOf(List<AlertSpec> alerts) =>
