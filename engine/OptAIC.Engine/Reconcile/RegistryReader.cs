@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using OptAIC.Engine.Registry;
+
+namespace OptAIC.Engine.Reconcile;
+
+/// <summary>Reads the registry's records into the planner's <see cref="RegistrySnapshot"/>.</summary>
+public static class RegistryReader
+{
+    public static RegistrySnapshot Read(RegistryStore store, string? commit)
+    {
+        var instances = new Dictionary<string, InstanceState>(StringComparer.Ordinal);
+        var names = store.ListInstances();
+        var states = new InstanceState?[names.Count];
+        Parallel.For(0, names.Count, i => states[i] = ReadInstance(store, names[i]));
+        foreach (var state in states)
+        {
+            if (state is not null)
+            {
+                instances[state.Name] = state;
+            }
+        }
+        return new RegistrySnapshot { Commit = commit, StateHash = StateHash(store.Root), Instances = instances };
+    }
+
+    /// <summary>Only some instances (an apply step needs its own and its inputs' state, not the whole registry's).</summary>
+    public static RegistrySnapshot ReadSome(RegistryStore store, IEnumerable<string> names)
+    {
+        var instances = new Dictionary<string, InstanceState>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (Directory.Exists(store.InstanceDirectory(name)) && ReadInstance(store, name) is { } state)
+            {
+                instances[name] = state;
+            }
+        }
+        return new RegistrySnapshot { Commit = null, StateHash = "", Instances = instances };
+    }
+
+    private static InstanceState? ReadInstance(RegistryStore store, string name)
+    {
+        var status = store.GetInstanceStatus(name);
+        var stages = store.GetStageHistory(name);
+        var rolledBackFrom = stages.Entries.Where(e => e.Reason.StartsWith("rollback", StringComparison.Ordinal)).Select(e => e.Version).ToHashSet();
+        var versions = store.GetVersionNumbers(name)
+            .Select(v => new VersionState(v, Stages.Name(stages.StageOf(v) ?? Stage.Staging), true, new Dictionary<string, double>(), default, rolledBackFrom.Contains(v)))
+            .ToList();
+        var applied = new Dictionary<string, AppliedState>(StringComparer.Ordinal);
+        foreach (var (action, record) in status?.Applied ?? [])
+        {
+            applied[action] = new AppliedState(record.Fingerprint, record.Parts, record.At, record.Version, record.Output);
+        }
+        MonitoringState? monitoring = null;
+        if (status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.RunId is { } runId && store.GetMonitoring(name, runId) is { } report)
+        {
+            var drift = report.Alerts.Where(a => a.Kind == AlertKind.Drift).ToList();
+            var decay = report.Alerts.FirstOrDefault(a => a.Kind == AlertKind.Performance);
+            monitoring = new MonitoringState(report.CreatedAt, drift.Count > 0, [.. drift.Select(d => d.Subject)], decay?.Value, decay is not null);
+        }
+        return new InstanceState
+        {
+            Name = name,
+            Archived = status?.Archived ?? false,
+            Applied = applied,
+            Versions = versions,
+            Monitoring = monitoring,
+        };
+    }
+
+    /// <summary>sha256 over every record file's path and content (artifacts are content-addressed: their names suffice).</summary>
+    public static string StateHash(string registryRoot)
+    {
+        if (!Directory.Exists(registryRoot))
+        {
+            return "empty";
+        }
+        var text = new StringBuilder();
+        foreach (var file in Directory.EnumerateFiles(registryRoot, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(registryRoot, file).Replace('\\', '/');
+            if (relative.Contains(".tmp", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            text.Append(relative).Append('\t');
+            if (!relative.StartsWith("artifacts/", StringComparison.Ordinal))
+            {
+                text.Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))));
+            }
+            text.Append('\n');
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
+
+internal static class Stages
+{
+    public static string Name(Stage stage) => stage.ToString().ToLowerInvariant();
+}
