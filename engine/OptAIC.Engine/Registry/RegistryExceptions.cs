@@ -1,0 +1,173 @@
+namespace OptAIC.Engine.Registry;
+
+/// <summary>Base of the errors the registry reports to users.</summary>
+public class RegistryException : Exception
+{
+    public RegistryException()
+    {
+    }
+
+    public RegistryException(string message)
+        : base(message)
+    {
+    }
+
+    public RegistryException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>A record file that is not valid YAML or does not fit its record type.</summary>
+public sealed class RegistryFormatException : RegistryException
+{
+    public RegistryFormatException()
+    {
+    }
+
+    public RegistryFormatException(string message)
+        : base(message)
+    {
+    }
+
+    public RegistryFormatException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public RegistryFormatException(string file, int line, int column, string problem, Exception? innerException = null)
+        : base($"{file}({line},{column}): {problem}", innerException)
+    {
+        File = file;
+        Line = line;
+        Column = column;
+    }
+
+    /// <summary>The file (or source name) that is malformed.</summary>
+    public string? File { get; }
+
+    /// <summary>1-based line of the problem, 0 when not known.</summary>
+    public int Line { get; }
+
+    /// <summary>1-based column of the problem, 0 when not known.</summary>
+    public int Column { get; }
+}
+
+/// <summary>A version number that is already taken: two versions never share a number.</summary>
+public sealed class VersionAlreadyExistsException : RegistryException
+{
+    public VersionAlreadyExistsException()
+    {
+    }
+
+    public VersionAlreadyExistsException(string message)
+        : base(message)
+    {
+    }
+
+    public VersionAlreadyExistsException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public VersionAlreadyExistsException(string instance, int version)
+        : base($"Version {version} of '{instance}' is already registered (another apply took this number); " +
+               $"ask NextVersionNumber again and retry with the next number.")
+    {
+        Instance = instance;
+        Version = version;
+    }
+
+    public string? Instance { get; }
+    public int Version { get; }
+}
+
+/// <summary>An artifact too large to be kept in the Git repository.</summary>
+public sealed class ArtifactTooLargeException : RegistryException
+{
+    public ArtifactTooLargeException()
+    {
+    }
+
+    public ArtifactTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public ArtifactTooLargeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>An artifact that is missing or whose content does not hash to what its record says.</summary>
+public sealed class ArtifactIntegrityException : RegistryException
+{
+    public ArtifactIntegrityException()
+    {
+    }
+
+    public ArtifactIntegrityException(string message)
+        : base(message)
+    {
+    }
+
+    public ArtifactIntegrityException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>A model card template that does not parse or fails while rendering; the message names line and column.</summary>
+public sealed class ModelCardTemplateException : RegistryException
+{
+    public ModelCardTemplateException()
+    {
+    }
+
+    public ModelCardTemplateException(string message)
+        : base(message)
+    {
+    }
+
+    public ModelCardTemplateException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Another process holds the repository lock and did not release it within the wait.</summary>
+public sealed class RepositoryLockedException : RegistryException
+{
+    public RepositoryLockedException()
+    {
+    }
+
+    public RepositoryLockedException(string message)
+        : base(message)
+    {
+    }
+
+    public RepositoryLockedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>A Git operation that cannot be done (no repository, unknown revision, nothing to commit…).</summary>
+public sealed class GitRepositoryException : RegistryException
+{
+    public GitRepositoryException()
+    {
+    }
+
+    public GitRepositoryException(string message)
+        : base(message)
+    {
+    }
+
+    public GitRepositoryException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
