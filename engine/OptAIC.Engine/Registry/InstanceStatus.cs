@@ -48,10 +48,16 @@ public static class AppliedActions
 public sealed class AppliedAction
 {
     public string Fingerprint { get; set; } = "";
+
+    /// <summary>The fingerprint's parts (field path to value): the next plan names the fields that changed.</summary>
+    public SortedDictionary<string, string> Parts { get; set; } = new(StringComparer.Ordinal);
     public DateTimeOffset At { get; set; }
     public string? RunId { get; set; }
     public int? Version { get; set; }
     public string? Commit { get; set; }
+
+    /// <summary>What the action produced, when it is read later: an inference's predictions (artifact URI).</summary>
+    public string? Output { get; set; }
 }
 
 public sealed record HealthAssessment(Health Health, string Reason);
