@@ -120,7 +120,7 @@ public sealed class Applier
                     Workflows.RunStatus.Succeeded => new ActionOutcome(action, "succeeded", "done"),
                     Workflows.RunStatus.NotRun => new ActionOutcome(action, "not-run", "not run: an action it depends on failed"),
                     Workflows.RunStatus.Cancelled => new ActionOutcome(action, "not-run", "cancelled"),
-                    _ => new ActionOutcome(action, "failed", summary.Error ?? summary.Steps.Values.Select(s => s.Error).FirstOrDefault(e => e is not null) ?? "failed"),
+                    _ => new ActionOutcome(action, "failed", summary.Error ?? summary.Steps.Select(s => s.Error).FirstOrDefault(e => e is not null) ?? "failed"),
                 };
             if (outcome.Failed && summary.Status == Workflows.RunStatus.Failed)
             {
@@ -291,7 +291,7 @@ public sealed class Applier
                 Lineage = new Lineage
                 {
                     Datasets = new SortedDictionary<string, string>(datasets.ToDictionary(d => d, d => _context.DatasetVersions.GetValueOrDefault(d) ?? "unknown"), StringComparer.Ordinal),
-                    Parent = store.GetVersionNumbers(name).LastOrDefault() is var parent and > 0 ? parent : null,
+                    Parent = LatestVersion(store, name),
                 },
                 EngineVersion = ReconcileSession.EngineVersion,
                 TrainerVersion = ReconcileSession.TrainerVersion,
@@ -367,6 +367,12 @@ public sealed class Applier
 
     private static string? PromotionMetric(ModelInstanceSpec instance, ModelDefinitionSpec definition) =>
         instance.Promotion?.Metric ?? definition.Tests.Gates.FirstOrDefault()?.Metric ?? definition.Training.Metrics.FirstOrDefault();
+
+    private static int? LatestVersion(RegistryStore store, string name)
+    {
+        var numbers = store.GetVersionNumbers(name);
+        return numbers.Count == 0 ? null : numbers[^1];
+    }
 
     private ActivityOutput PromoteStep(ActivityContext ctx, Plan plan)
     {
@@ -516,8 +522,8 @@ public sealed class Applier
     private (int? Version, ModelBundle? Bundle) ServingModel(string name)
     {
         var store = _session.Registry;
-        var version = store.GetStageHistory(name).Production ?? store.GetVersionNumbers(name).LastOrDefault();
-        if (version is null or 0)
+        var version = store.GetStageHistory(name).Production ?? LatestVersion(store, name);
+        if (version is null)
         {
             return (null, null);
         }
@@ -568,7 +574,7 @@ public sealed class Applier
             var latestAlerts = alerts ?? (status.Applied.GetValueOrDefault(AppliedActions.Monitor)?.RunId is { } monitorRun
                 ? store.GetMonitoring(name, monitorRun)?.Alerts ?? []
                 : []);
-            var health = HealthRules.Evaluate(store.GetVersionNumbers(name).LastOrDefault() is var latest and > 0 ? latest : null, lastRun, latestAlerts);
+            var health = HealthRules.Evaluate(LatestVersion(store, name), lastRun, latestAlerts);
             status.Health = health.Health;
             status.HealthReason = health.Reason;
             status.UpdatedAt = _options.Time.GetUtcNow();
@@ -619,7 +625,7 @@ public sealed class Applier
         }
     }
 
-    private string? Commit(Plan plan, IReadOnlyList<ActionOutcome> outcomes)
+    private string? Commit(Plan plan, List<ActionOutcome> outcomes)
     {
         var project = _session.Specs.ProjectSettings;
         var name = project.Commit?.AuthorName ?? "optaic-bot";

@@ -62,7 +62,14 @@ public static class PredictionFiles
     private static List<string> ReadFieldNames(string path)
     {
         using var stream = File.OpenRead(path);
-        using var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
-        return [.. reader.Schema.GetDataFields().Select(f => f.Name)];
+        var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
+        try
+        {
+            return [.. reader.Schema.GetDataFields().Select(f => f.Name)];
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }
