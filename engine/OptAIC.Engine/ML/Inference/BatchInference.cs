@@ -300,6 +300,7 @@ public static class BatchInference
         private DataField? _entity;
         private DataField? _knownAt;
         private DataField[] _features = [];
+        private float[][] _featureColumns = [];
         private DataField _outTime = null!;
         private DataField? _outEntity;
         private DataField? _outScore;
@@ -354,6 +355,7 @@ public static class BatchInference
                 CheckTime(_knownAt);
             }
             _features = [.. scorer.FeatureNames.Select(n => Find(n, "feature"))];
+            _featureColumns = new float[_features.Length][];
             foreach (var feature in _features)
             {
                 if (!ParquetColumns.IsNumeric(feature))
@@ -386,9 +388,9 @@ public static class BatchInference
             _chunk = new ScoredBlock(_width, panel, _multiclass);
         }
 
-        // INT64 microsecond timestamps (not the library's INT96 default), readable by every Parquet reader.
-        private static DateTimeDataField Timestamp(string name) =>
-            new(name, DateTimeFormat.Timestamp, isAdjustedToUTC: false, unit: DateTimeTimeUnit.Micros);
+        // INT64 microsecond timestamps (TIMESTAMP_MICROS), not the library's INT96 default: readable by every
+        // Parquet reader, and written about twice as fast by Parquet.Net as its logical-type timestamp.
+        private static DateTimeDataField Timestamp(string name) => new(name, DateTimeFormat.DateAndTimeMicros);
 
         public async Task ExecuteAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
         {
@@ -420,11 +422,13 @@ public static class BatchInference
                         knownAt[i] = time[i] + options.KnowledgeLag;
                     }
                 }
-                var matrix = _columns.Buffer<float>("features", n * f);
                 for (var c = 0; c < f; c++)
                 {
-                    await _columns.ReadFeatureAsync(group, _features[c], matrix, n, f, c, ct);
+                    _featureColumns[c] = _columns.Buffer<float>(_features[c].Name, n);
+                    await _columns.ReadFeatureAsync(group, _features[c], _featureColumns[c], n, ct);
                 }
+                var matrix = _columns.Buffer<float>("features", n * f);
+                ParquetColumns.ToRowMajor(_featureColumns, n, matrix);
 
                 // Keep rows whose features are all present, compacting the matrix in place.
                 var kept = _columns.Buffer<int>("kept", n);

@@ -59,22 +59,48 @@ internal sealed class ParquetColumns(string path)
         }
     }
 
-    /// <summary>Reads a numeric column into column <paramref name="column"/> of a row-major float matrix; null becomes NaN.</summary>
-    public ValueTask ReadFeatureAsync(ParquetRowGroupReader group, DataField field, float[] matrix, int rows, int width, int column, CancellationToken ct)
+    /// <summary>Reads a numeric column as floats; null becomes NaN.</summary>
+    public ValueTask ReadFeatureAsync(ParquetRowGroupReader group, DataField field, float[] destination, int rows, CancellationToken ct)
     {
         var t = field.ClrType;
-        return t == typeof(float) ? ReadAsync<float>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(double) ? ReadAsync<double>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(int) ? ReadAsync<int>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(long) ? ReadAsync<long>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(short) ? ReadAsync<short>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(byte) ? ReadAsync<byte>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(sbyte) ? ReadAsync<sbyte>(group, field, matrix, rows, width, column, ct)
-            : t == typeof(decimal) ? ReadAsync<decimal>(group, field, matrix, rows, width, column, ct)
+        if (t == typeof(float) && !field.IsNullable)
+        {
+            return group.ReadAsync(field, destination.AsMemory(0, rows), null, ct);
+        }
+        return t == typeof(float) ? ReadAsync<float>(group, field, destination, rows, ct)
+            : t == typeof(double) ? ReadAsync<double>(group, field, destination, rows, ct)
+            : t == typeof(int) ? ReadAsync<int>(group, field, destination, rows, ct)
+            : t == typeof(long) ? ReadAsync<long>(group, field, destination, rows, ct)
+            : t == typeof(short) ? ReadAsync<short>(group, field, destination, rows, ct)
+            : t == typeof(byte) ? ReadAsync<byte>(group, field, destination, rows, ct)
+            : t == typeof(sbyte) ? ReadAsync<sbyte>(group, field, destination, rows, ct)
+            : t == typeof(decimal) ? ReadAsync<decimal>(group, field, destination, rows, ct)
             : throw new InferenceInputException($"'{path}': feature column '{field.Name}' has type {t.Name}; features must be numeric");
     }
 
-    private async ValueTask ReadAsync<T>(ParquetRowGroupReader group, DataField field, float[] matrix, int rows, int width, int column, CancellationToken ct)
+    /// <summary>
+    /// Interleaves feature columns into the row-major matrix a scorer takes, a block of rows at a time so
+    /// the rows being written stay in cache.
+    /// </summary>
+    public static void ToRowMajor(float[][] columns, int rows, float[] matrix)
+    {
+        const int Block = 512;
+        var width = columns.Length;
+        for (var r0 = 0; r0 < rows; r0 += Block)
+        {
+            var r1 = Math.Min(rows, r0 + Block);
+            for (var c = 0; c < width; c++)
+            {
+                var column = columns[c];
+                for (var r = r0; r < r1; r++)
+                {
+                    matrix[(r * width) + c] = column[r];
+                }
+            }
+        }
+    }
+
+    private async ValueTask ReadAsync<T>(ParquetRowGroupReader group, DataField field, float[] destination, int rows, CancellationToken ct)
         where T : struct, INumberBase<T>
     {
         if (field.IsNullable)
@@ -83,7 +109,7 @@ internal sealed class ParquetColumns(string path)
             await group.ReadAsync(field, values.AsMemory(0, rows), null, ct);
             for (var i = 0; i < rows; i++)
             {
-                matrix[(i * width) + column] = values[i] is { } v ? float.CreateTruncating(v) : float.NaN;
+                destination[i] = values[i] is { } v ? float.CreateTruncating(v) : float.NaN;
             }
         }
         else
@@ -92,7 +118,7 @@ internal sealed class ParquetColumns(string path)
             await group.ReadAsync(field, values.AsMemory(0, rows), null, ct);
             for (var i = 0; i < rows; i++)
             {
-                matrix[(i * width) + column] = float.CreateTruncating(values[i]);
+                destination[i] = float.CreateTruncating(values[i]);
             }
         }
     }
