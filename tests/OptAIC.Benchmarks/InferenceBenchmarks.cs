@@ -8,10 +8,11 @@ using Parquet.Schema;
 namespace OptAIC.Benchmarks;
 
 /// <summary>
-/// Batch inference of 1,000,000 rows x 20 float features (10 row groups of 100,000) through a linear ONNX
-/// model, Parquet in to Parquet out, against the bare ONNX Runtime session run over the same batches
-/// already in memory (the floor for scoring) and a Parquet read-all-features + write-one-column pass with
-/// no model (the floor for the I/O).
+/// Batch inference of 1,000,000 rows x 20 float features (10 row groups of 100,000), Parquet in to Parquet
+/// out, against the bare ONNX Runtime session run over the same batches already in memory (the floor for
+/// scoring) and a Parquet read-all-features + write-one-column pass with no model (the floor for the I/O).
+/// Two models: the linear one (y = xW + b: almost free to run, so the ratio shows the file I/O), and a
+/// small MLP (20-64-64-1, ReLU, tanh) whose run costs about as much as the I/O.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]
@@ -31,6 +32,9 @@ public class InferenceBenchmarks : IDisposable
     private OrtValue[] _inputs = [];
     private OrtValue[] _outputs = [];
 
+    [Params("linear", "mlp")]
+    public string Model { get; set; } = "linear";
+
     [GlobalSetup]
     public void Setup()
     {
@@ -40,7 +44,7 @@ public class InferenceBenchmarks : IDisposable
         _names = [.. Enumerable.Range(0, Features).Select(i => $"f{i:D2}")];
         var random = new Random(42);
         var weights = Enumerable.Range(0, Features).Select(_ => (float)((random.NextDouble() * 0.2) - 0.1)).ToArray();
-        _model = OnnxGraphBuilder.Linear("x", "y", Features, 1, weights, [0.01f]);
+        _model = Model == "linear" ? OnnxGraphBuilder.Linear("x", "y", Features, 1, weights, [0.01f]) : Mlp(random);
 
         var columns = _names.Select(_ => new float[Rows]).ToArray();
         foreach (var column in columns)
@@ -146,6 +150,30 @@ public class InferenceBenchmarks : IDisposable
             rows += n;
         }
         return rows + fields.Length;
+    }
+
+    private static byte[] Mlp(Random random)
+    {
+        float[] Weights(int n, double scale) => [.. Enumerable.Range(0, n).Select(_ => (float)(((random.NextDouble() * 2) - 1) * scale))];
+        return new OnnxGraphBuilder()
+            .Input("x", -1, Features)
+            .Output("y", -1, 1)
+            .Initializer("W1", [Features, 64], Weights(Features * 64, 0.3))
+            .Initializer("B1", [64], Weights(64, 0.1))
+            .Initializer("W2", [64, 64], Weights(64 * 64, 0.2))
+            .Initializer("B2", [64], Weights(64, 0.1))
+            .Initializer("W3", [64, 1], Weights(64, 0.2))
+            .Initializer("B3", [1], [0f])
+            .Node("MatMul", ["x", "W1"], ["h1"])
+            .Node("Add", ["h1", "B1"], ["a1"])
+            .Node("Relu", ["a1"], ["r1"])
+            .Node("MatMul", ["r1", "W2"], ["h2"])
+            .Node("Add", ["h2", "B2"], ["a2"])
+            .Node("Relu", ["a2"], ["r2"])
+            .Node("MatMul", ["r2", "W3"], ["h3"])
+            .Node("Add", ["h3", "B3"], ["a3"])
+            .Node("Tanh", ["a3"], ["y"])
+            .Build("mlp");
     }
 
     private async Task WriteInput(DateTime[] time, float[][] columns)

@@ -32,7 +32,7 @@ public sealed record BatchInferenceOptions
 
     public Guardrails Guardrails { get; init; } = Guardrails.None;
 
-    /// <summary>Rows handed to the scorer per call. Memory is bounded by one input row group plus this.</summary>
+    /// <summary>Rows handed to the scorer per call. Memory is bounded by two input row groups (one read and scored while the previous one is written).</summary>
     public int BatchRows { get; init; } = 65_536;
 
     /// <summary>Names of the classes for multiclass output (columns <c>prob_&lt;name&gt;</c>); default 0..K-1.</summary>
@@ -63,7 +63,10 @@ public sealed record BatchInferenceSummary
     /// <summary>Input row groups read (each one is one chunk in memory).</summary>
     public int Chunks { get; init; }
 
-    /// <summary>The most rows held in memory at once: one row group, plus the rows of one date held back for a panel rank.</summary>
+    /// <summary>
+    /// The most rows held in memory at once: the row group being scored plus the chunk being written (and,
+    /// for a panel rank, the rows of the latest date, held back until the date is complete).
+    /// </summary>
     public int PeakBufferedRows { get; init; }
 }
 
@@ -95,7 +98,8 @@ public static class BatchInference
     /// Scores a Parquet file and writes the scores to <paramref name="outputPath"/>: columns <c>time</c>,
     /// <c>entity</c> (panels), <c>score</c> (or <c>class</c> and <c>prob_&lt;class&gt;</c> for multiclass),
     /// <c>model_version</c>, <c>as_of</c>; one row per input row whose features were all present, in input order.
-    /// The input is read one row group at a time (never whole); output goes to a temporary file in the same
+    /// The input is read one row group at a time (never whole; the next row group is read and scored while
+    /// the previous one is written, so at most two are in memory); output goes to a temporary file in the same
     /// folder that is renamed over <paramref name="outputPath"/> only once every chunk passed the guardrails,
     /// so a failed run publishes nothing and leaves no partial file. A panel <c>rank</c> needs the input
     /// sorted by time (a date may span row groups; its rows are held back until the date is complete).
@@ -309,7 +313,10 @@ public static class BatchInference
         private DataField _outVersion = null!;
         private DataField _outAsOf = null!;
         private ScoredBlock _pending = new(0, false, false);
-        private ScoredBlock _chunk = new(0, false, false);
+        private readonly ParquetColumns _writeBuffers = new(path);
+        private ScoredBlock[] _chunkBlocks = [];
+        private Task _writing = Task.CompletedTask;
+        private int _writingRows;
         private DateTime _emittedBefore = DateTime.MinValue;
         private long _rowsIn;
         private long _rowsScored;
@@ -385,14 +392,39 @@ public static class BatchInference
             fields.Add(_outAsOf = Timestamp("as_of"));
             OutputSchema = new ParquetSchema(fields);
             _pending = new ScoredBlock(_width, panel, _multiclass);
-            _chunk = new ScoredBlock(_width, panel, _multiclass);
+            _chunkBlocks = [new ScoredBlock(_width, panel, _multiclass), new ScoredBlock(_width, panel, _multiclass)];
         }
 
         // INT64 microsecond timestamps (TIMESTAMP_MICROS), not the library's INT96 default: readable by every
         // Parquet reader, and written about twice as fast by Parquet.Net as its logical-type timestamp.
         private static DateTimeDataField Timestamp(string name) => new(name, DateTimeFormat.DateAndTimeMicros);
 
+        /// <summary>
+        /// Two stages overlap: while one chunk is transformed, checked and written (on the thread pool), the
+        /// next row group is read and scored. At most two chunks are in memory.
+        /// </summary>
         public async Task ExecuteAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
+        {
+            try
+            {
+                await ReadAndScoreAsync(reader, writer, ct);
+                await _writing;
+            }
+            catch
+            {
+                // Let an in-flight write finish before the writer is disposed; the first error is the one to report.
+                try
+                {
+                    await _writing;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                }
+                throw;
+            }
+        }
+
+        private async Task ReadAndScoreAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
         {
             var f = _features.Length;
             for (var g = 0; g < reader.RowGroupCount; g++)
@@ -453,7 +485,8 @@ public static class BatchInference
                     scorer.Score(matrix.AsSpan(start * f, m * f), m, raw.AsSpan(start * _width, m * _width));
                 }
 
-                var block = _holdDates ? _pending : _chunk;
+                // The chunk written two row groups ago is done: its write was awaited before the last one started.
+                var block = _holdDates ? _pending : _chunkBlocks[g % 2];
                 if (!_holdDates)
                 {
                     block.Count = 0;
@@ -482,20 +515,18 @@ public static class BatchInference
 
                 _rowsIn += n;
                 _rowsScored += k;
-                _peakRows = Math.Max(_peakRows, Math.Max(n, block.Count));
+                _peakRows = Math.Max(_peakRows, Math.Max(n, block.Count) + _writingRows);
 
-                if (_holdDates)
-                {
-                    await EmitCompleteDatesAsync(writer, final: false);
-                }
-                else
-                {
-                    await EmitAsync(writer, block);
-                }
+                await _writing;
+                var ready = _holdDates ? TakeCompleteDates(final: false) : block;
+                _writingRows = ready.Count;
+                _writing = Task.Run(() => EmitAsync(writer, ready), ct);
             }
             if (_holdDates)
             {
-                await EmitCompleteDatesAsync(writer, final: true);
+                await _writing;
+                var rest = TakeCompleteDates(final: true);
+                _writing = EmitAsync(writer, rest);
             }
         }
 
@@ -525,15 +556,11 @@ public static class BatchInference
             return false;
         }
 
-        // Emits the held-back rows of every date before the latest one seen (all of them when final).
-        private async Task EmitCompleteDatesAsync(ParquetWriter writer, bool final)
+        // Takes the held-back rows of every date before the latest one seen (all of them when final).
+        private ScoredBlock TakeCompleteDates(bool final)
         {
-            if (_pending.Count == 0)
-            {
-                return;
-            }
             var cutoff = DateTime.MaxValue;
-            if (!final)
+            if (!final && _pending.Count > 0)
             {
                 cutoff = _pending.Time[0];
                 for (var i = 1; i < _pending.Count; i++)
@@ -543,8 +570,11 @@ public static class BatchInference
             }
             var (ready, held) = _pending.Split(cutoff);
             _pending = held;
-            _emittedBefore = cutoff;
-            await EmitAsync(writer, ready);
+            if (_pending.Count > 0)
+            {
+                _emittedBefore = cutoff;
+            }
+            return ready;
         }
 
         private async Task EmitAsync(ParquetWriter writer, ScoredBlock block)
@@ -557,7 +587,7 @@ public static class BatchInference
             var values = block.Values;
             if (_multiclass)
             {
-                var logits = _columns.Buffer<float>("logits", n * _width);
+                var logits = _writeBuffers.Buffer<float>("logits", n * _width);
                 for (var i = 0; i < n * _width; i++)
                 {
                     logits[i] = (float)values[i];
@@ -590,7 +620,7 @@ public static class BatchInference
             if (_multiclass)
             {
                 await group.WriteAsync(_outClass!, new ReadOnlyMemory<int>(block.Class!, 0, n));
-                var column = _columns.Buffer<double>("probability", n);
+                var column = _writeBuffers.Buffer<double>("probability", n);
                 for (var k = 0; k < _width; k++)
                 {
                     for (var i = 0; i < n; i++)
@@ -604,7 +634,7 @@ public static class BatchInference
             {
                 await group.WriteAsync(_outScore!, new ReadOnlyMemory<double>(values, 0, n));
             }
-            var version = _columns.Buffer<string>("version", n);
+            var version = _writeBuffers.Buffer<string>("version", n);
             if (version[n - 1] is null)
             {
                 Array.Fill(version, options.ModelVersion);
