@@ -117,6 +117,11 @@ public static class DriftStatistics
             return 0.0;
         }
         var v = new double[m + 1];
+        var reciprocal = new double[n + m + 1];
+        for (var k = 1; k < reciprocal.Length; k++)
+        {
+            reciprocal[k] = 1.0 / k;
+        }
         var previousHigh = -1L;
         for (long i = 0; i <= n; i++)
         {
@@ -136,7 +141,7 @@ public static class DriftStatistics
             for (var j = low; j <= high; j++)
             {
                 var up = j <= previousHigh ? v[j] : 0.0;
-                left = ((up * i) + (left * j)) / (i + j);
+                left = ((up * i) + (left * j)) * reciprocal[i + j];
                 v[j] = left;
             }
             previousHigh = high;
