@@ -14,7 +14,7 @@ namespace OptAIC.Benchmarks;
 /// Two models: the linear one (y = xW + b: almost free to run, so the ratio shows the file I/O), and a
 /// small MLP (20-64-64-1, ReLU, tanh) whose run costs about as much as the I/O.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10)]
 [MemoryDiagnoser]
 public class InferenceBenchmarks : IDisposable
 {

@@ -32,7 +32,7 @@ public sealed record BatchInferenceOptions
 
     public Guardrails Guardrails { get; init; } = Guardrails.None;
 
-    /// <summary>Rows handed to the scorer per call. Memory is bounded by two input row groups (one read and scored while the previous one is written).</summary>
+    /// <summary>Rows handed to the scorer per call. Memory is bounded by three input row groups (one read, one scored, one written).</summary>
     public int BatchRows { get; init; } = 65_536;
 
     /// <summary>Names of the classes for multiclass output (columns <c>prob_&lt;name&gt;</c>); default 0..K-1.</summary>
@@ -64,8 +64,8 @@ public sealed record BatchInferenceSummary
     public int Chunks { get; init; }
 
     /// <summary>
-    /// The most rows held in memory at once: the row group being scored plus the chunk being written (and,
-    /// for a panel rank, the rows of the latest date, held back until the date is complete).
+    /// The most rows held in memory at once: the row group being read, the one being scored and the chunk
+    /// being written (and, for a panel rank, the rows of the latest date, held back until the date is complete).
     /// </summary>
     public int PeakBufferedRows { get; init; }
 }
@@ -98,8 +98,8 @@ public static class BatchInference
     /// Scores a Parquet file and writes the scores to <paramref name="outputPath"/>: columns <c>time</c>,
     /// <c>entity</c> (panels), <c>score</c> (or <c>class</c> and <c>prob_&lt;class&gt;</c> for multiclass),
     /// <c>model_version</c>, <c>as_of</c>; one row per input row whose features were all present, in input order.
-    /// The input is read one row group at a time (never whole; the next row group is read and scored while
-    /// the previous one is written, so at most two are in memory); output goes to a temporary file in the same
+    /// The input is read one row group at a time, never whole (reading, scoring and writing overlap, so at
+    /// most three row groups are in memory); output goes to a temporary file in the same
     /// folder that is renamed over <paramref name="outputPath"/> only once every chunk passed the guardrails,
     /// so a failed run publishes nothing and leaves no partial file. A panel <c>rank</c> needs the input
     /// sorted by time (a date may span row groups; its rows are held back until the date is complete).
@@ -296,7 +296,8 @@ public static class BatchInference
     /// <summary>The state of one streaming run: input fields, reusable buffers, held-back rows, counters.</summary>
     private sealed class StreamingRun(string path, IBatchScorer scorer, BatchInferenceOptions options, bool panel)
     {
-        private readonly ParquetColumns _columns = new(path);
+        private readonly InputBuffers[] _inputBuffers = [new(path), new(path)];
+        private readonly ParquetColumns _scoreBuffers = new(path);
         private readonly int _width = scorer.OutputWidth;
         private readonly bool _multiclass = options.Transform.IsMulticlass;
         private readonly bool _holdDates = panel && options.Transform.Kind == OutputTransformKind.Rank;
@@ -304,7 +305,6 @@ public static class BatchInference
         private DataField? _entity;
         private DataField? _knownAt;
         private DataField[] _features = [];
-        private float[][] _featureColumns = [];
         private DataField _outTime = null!;
         private DataField? _outEntity;
         private DataField? _outScore;
@@ -316,6 +316,7 @@ public static class BatchInference
         private readonly ParquetColumns _writeBuffers = new(path);
         private ScoredBlock[] _chunkBlocks = [];
         private Task _writing = Task.CompletedTask;
+        private Task<InputChunk> _reading = Task.FromResult<InputChunk>(null!);
         private int _writingRows;
         private DateTime _emittedBefore = DateTime.MinValue;
         private long _rowsIn;
@@ -362,7 +363,10 @@ public static class BatchInference
                 CheckTime(_knownAt);
             }
             _features = [.. scorer.FeatureNames.Select(n => Find(n, "feature"))];
-            _featureColumns = new float[_features.Length][];
+            foreach (var buffers in _inputBuffers)
+            {
+                buffers.Features = new float[_features.Length][];
+            }
             foreach (var feature in _features)
             {
                 if (!ParquetColumns.IsNumeric(feature))
@@ -400,8 +404,8 @@ public static class BatchInference
         private static DateTimeDataField Timestamp(string name) => new(name, DateTimeFormat.DateAndTimeMicros);
 
         /// <summary>
-        /// Two stages overlap: while one chunk is transformed, checked and written (on the thread pool), the
-        /// next row group is read and scored. At most two chunks are in memory.
+        /// Three stages overlap on the thread pool: row group g+1 is read while g is scored and g-1 is
+        /// transformed, checked and written. At most three chunks are in memory.
         /// </summary>
         public async Task ExecuteAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
         {
@@ -412,13 +416,17 @@ public static class BatchInference
             }
             catch
             {
-                // Let an in-flight write finish before the writer is disposed; the first error is the one to report.
-                try
+                // Let in-flight reads and writes finish before the reader and writer are disposed; the first
+                // error is the one to report.
+                foreach (var stage in new Task[] { _reading, _writing })
                 {
-                    await _writing;
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
+                    try
+                    {
+                        await stage;
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                    }
                 }
                 throw;
             }
@@ -427,62 +435,33 @@ public static class BatchInference
         private async Task ReadAndScoreAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
         {
             var f = _features.Length;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            var groups = reader.RowGroupCount;
+            if (groups > 0)
             {
-                ct.ThrowIfCancellationRequested();
-                using var group = reader.OpenRowGroupReader(g);
-                var n = checked((int)group.RowCount);
-                var first = _rowsIn;
-                _chunks++;
+                _reading = Task.Run(() => ReadChunkAsync(reader, 0, 0, ct), ct);
+            }
+            for (var g = 0; g < groups; g++)
+            {
+                var input = await _reading;
+                var nextGroup = g + 1;
+                var nextFirst = input.First + input.Rows;
+                var nextRows = 0;
+                if (nextGroup < groups)
+                {
+                    // The next row group is read into the other set of buffers while this one is scored.
+                    nextRows = checked((int)reader.Metadata!.RowGroups[nextGroup].NumRows);
+                    _reading = Task.Run(() => ReadChunkAsync(reader, nextGroup, nextFirst, ct), ct);
+                }
+                var n = input.Rows;
+                var k = input.Complete;
+                var kept = input.Kept;
+                var time = input.Time;
 
-                var time = _columns.Buffer<DateTime>("time", n);
-                await _columns.ReadTimesAsync(group, _time, time, n, first, ct);
-                var entity = panel ? _columns.Buffer<string>("entity", n) : null;
-                if (entity is not null)
-                {
-                    await _columns.ReadTextAsync(group, _entity!, entity, n, first, ct);
-                }
-                var knownAt = _columns.Buffer<DateTime>("knownAt", n);
-                if (_knownAt is not null)
-                {
-                    await _columns.ReadTimesAsync(group, _knownAt, knownAt, n, first, ct);
-                }
-                else
-                {
-                    for (var i = 0; i < n; i++)
-                    {
-                        knownAt[i] = time[i] + options.KnowledgeLag;
-                    }
-                }
-                for (var c = 0; c < f; c++)
-                {
-                    _featureColumns[c] = _columns.Buffer<float>(_features[c].Name, n);
-                    await _columns.ReadFeatureAsync(group, _features[c], _featureColumns[c], n, ct);
-                }
-                var matrix = _columns.Buffer<float>("features", n * f);
-                ParquetColumns.ToRowMajor(_featureColumns, n, matrix);
-
-                // Keep rows whose features are all present, compacting the matrix in place.
-                var kept = _columns.Buffer<int>("kept", n);
-                var k = 0;
-                for (var r = 0; r < n; r++)
-                {
-                    var row = matrix.AsSpan(r * f, f);
-                    if (!HasNaN(row))
-                    {
-                        if (k != r)
-                        {
-                            row.CopyTo(matrix.AsSpan(k * f, f));
-                        }
-                        kept[k++] = r;
-                    }
-                }
-
-                var raw = _columns.Buffer<float>("raw", k * _width);
+                var raw = _scoreBuffers.Buffer<float>("raw", k * _width);
                 for (var start = 0; start < k; start += options.BatchRows)
                 {
                     var m = Math.Min(options.BatchRows, k - start);
-                    scorer.Score(matrix.AsSpan(start * f, m * f), m, raw.AsSpan(start * _width, m * _width));
+                    scorer.Score(input.Matrix.AsSpan(start * f, m * f), m, raw.AsSpan(start * _width, m * _width));
                 }
 
                 // The chunk written two row groups ago is done: its write was awaited before the last one started.
@@ -499,23 +478,24 @@ public static class BatchInference
                     if (_holdDates && time[r] < _emittedBefore)
                     {
                         throw new InferenceInputException(
-                            $"'{path}': row {first + r} is dated {time[r]:yyyy-MM-dd HH:mm:ss} after rows dated {_emittedBefore:yyyy-MM-dd HH:mm:ss}; " +
+                            $"'{path}': row {input.First + r} is dated {time[r]:yyyy-MM-dd HH:mm:ss} after rows dated {_emittedBefore:yyyy-MM-dd HH:mm:ss}; " +
                             "the panel rank transform needs the input sorted by time");
                     }
                     block.Time[offset + i] = time[r];
-                    block.AsOf[offset + i] = knownAt[r];
-                    block.Row[offset + i] = first + r;
-                    if (entity is not null)
+                    block.AsOf[offset + i] = input.KnownAt[r];
+                    block.Row[offset + i] = input.First + r;
+                    if (input.Entity is not null)
                     {
-                        block.Entity![offset + i] = entity[r];
+                        block.Entity![offset + i] = input.Entity[r];
                     }
                 }
                 block.SetRaw(offset, raw.AsSpan(0, k * _width), k);
                 block.Count = offset + k;
 
+                _chunks++;
                 _rowsIn += n;
                 _rowsScored += k;
-                _peakRows = Math.Max(_peakRows, Math.Max(n, block.Count) + _writingRows);
+                _peakRows = Math.Max(_peakRows, Math.Max(n, block.Count) + _writingRows + nextRows);
 
                 await _writing;
                 var ready = _holdDates ? TakeCompleteDates(final: false) : block;
@@ -528,6 +508,61 @@ public static class BatchInference
                 var rest = TakeCompleteDates(final: true);
                 _writing = EmitAsync(writer, rest);
             }
+        }
+
+        /// <summary>Reads row group <paramref name="g"/> into the buffer set of its parity and keeps its complete rows.</summary>
+        private async Task<InputChunk> ReadChunkAsync(ParquetReader reader, int g, long first, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var buffers = _inputBuffers[g % 2];
+            var columns = buffers.Columns;
+            var f = _features.Length;
+            using var group = reader.OpenRowGroupReader(g);
+            var n = checked((int)group.RowCount);
+
+            var time = columns.Buffer<DateTime>("time", n);
+            await columns.ReadTimesAsync(group, _time, time, n, first, ct);
+            var entity = panel ? columns.Buffer<string>("entity", n) : null;
+            if (entity is not null)
+            {
+                await columns.ReadTextAsync(group, _entity!, entity, n, first, ct);
+            }
+            var knownAt = columns.Buffer<DateTime>("knownAt", n);
+            if (_knownAt is not null)
+            {
+                await columns.ReadTimesAsync(group, _knownAt, knownAt, n, first, ct);
+            }
+            else
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    knownAt[i] = time[i] + options.KnowledgeLag;
+                }
+            }
+            for (var c = 0; c < f; c++)
+            {
+                buffers.Features[c] = columns.Buffer<float>(_features[c].Name, n);
+                await columns.ReadFeatureAsync(group, _features[c], buffers.Features[c], n, ct);
+            }
+            var matrix = columns.Buffer<float>("features", n * f);
+            ParquetColumns.ToRowMajor(buffers.Features, n, matrix);
+
+            // Keep rows whose features are all present, compacting the matrix in place.
+            var kept = columns.Buffer<int>("kept", n);
+            var k = 0;
+            for (var r = 0; r < n; r++)
+            {
+                var row = matrix.AsSpan(r * f, f);
+                if (!HasNaN(row))
+                {
+                    if (k != r)
+                    {
+                        row.CopyTo(matrix.AsSpan(k * f, f));
+                    }
+                    kept[k++] = r;
+                }
+            }
+            return new InputChunk(n, first, time, entity, knownAt, matrix, kept, k);
         }
 
         public BatchInferenceSummary Summary(string output, TimeSpan duration) => new()
@@ -642,6 +677,17 @@ public static class BatchInference
             await group.WriteAsync(_outVersion, new ArraySegment<string>(version, 0, n));
             await group.WriteAsync(_outAsOf, new ReadOnlyMemory<DateTime>(block.AsOf, 0, n));
         }
+    }
+
+    /// <summary>A row group as read: its columns, the features row-major with complete rows first (<c>Kept</c> maps them back).</summary>
+    private sealed record InputChunk(int Rows, long First, DateTime[] Time, string[]? Entity, DateTime[] KnownAt, float[] Matrix, int[] Kept, int Complete);
+
+    /// <summary>One of the two sets of read buffers, used by alternate row groups.</summary>
+    private sealed class InputBuffers(string path)
+    {
+        public ParquetColumns Columns { get; } = new(path);
+
+        public float[][] Features { get; set; } = [];
     }
 
     /// <summary>Scored rows (column-wise) between scoring and writing.</summary>
