@@ -298,6 +298,7 @@ public static class BatchInference
     {
         private readonly InputBuffers[] _inputBuffers = [new(path), new(path)];
         private readonly ParquetColumns _scoreBuffers = new(path);
+        private readonly ParquetColumns _writeBuffers = new(path);
         private readonly int _width = scorer.OutputWidth;
         private readonly bool _multiclass = options.Transform.IsMulticlass;
         private readonly bool _holdDates = panel && options.Transform.Kind == OutputTransformKind.Rank;
@@ -313,7 +314,6 @@ public static class BatchInference
         private DataField _outVersion = null!;
         private DataField _outAsOf = null!;
         private ScoredBlock _pending = new(0, false, false);
-        private readonly ParquetColumns _writeBuffers = new(path);
         private ScoredBlock[] _chunkBlocks = [];
         private Task _writing = Task.CompletedTask;
         private Task<InputChunk> _reading = Task.FromResult<InputChunk>(null!);
@@ -541,7 +541,7 @@ public static class BatchInference
             }
             for (var c = 0; c < f; c++)
             {
-                buffers.Features[c] = columns.Buffer<float>(_features[c].Name, n);
+                buffers.Features[c] = columns.Buffer<float>("feature:" + _features[c].Name, n);
                 await columns.ReadFeatureAsync(group, _features[c], buffers.Features[c], n, ct);
             }
             var matrix = columns.Buffer<float>("features", n * f);

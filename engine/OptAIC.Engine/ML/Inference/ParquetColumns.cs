@@ -39,7 +39,7 @@ internal sealed class ParquetColumns(string path)
             await group.ReadAsync(field, destination.AsMemory(0, rows), null, ct);
             return;
         }
-        var values = Buffer<DateTime?>(field.Name, rows);
+        var values = Buffer<DateTime?>("raw:" + field.Name, rows);
         await group.ReadAsync(field, values.AsMemory(0, rows), null, ct);
         for (var i = 0; i < rows; i++)
         {
@@ -50,7 +50,7 @@ internal sealed class ParquetColumns(string path)
 
     public async ValueTask ReadTextAsync(ParquetRowGroupReader group, DataField field, string[] destination, int rows, long firstRow, CancellationToken ct)
     {
-        var values = Buffer<string?>(field.Name, rows);
+        var values = Buffer<string?>("raw:" + field.Name, rows);
         await group.ReadAsync(field, values.AsMemory(0, rows), null, ct);
         for (var i = 0; i < rows; i++)
         {
@@ -105,7 +105,7 @@ internal sealed class ParquetColumns(string path)
     {
         if (field.IsNullable)
         {
-            var values = Buffer<T?>(field.Name, rows);
+            var values = Buffer<T?>("raw:" + field.Name, rows);
             await group.ReadAsync(field, values.AsMemory(0, rows), null, ct);
             for (var i = 0; i < rows; i++)
             {
@@ -114,7 +114,7 @@ internal sealed class ParquetColumns(string path)
         }
         else
         {
-            var values = Buffer<T>(field.Name, rows);
+            var values = Buffer<T>("raw:" + field.Name, rows);
             await group.ReadAsync(field, values.AsMemory(0, rows), null, ct);
             for (var i = 0; i < rows; i++)
             {
