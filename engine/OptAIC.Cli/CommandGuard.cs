@@ -34,7 +34,10 @@ public static class CommandGuard
         }
     }
 
-    public static async Task<int> RunAsync(Func<Task<int>> action) => await Task.Run(() => Run(() => action().GetAwaiter().GetResult()));
+    public static Task<int> RunAsync(Func<Task<int>> action) => Task.Run(() => Run(() => action().GetAwaiter().GetResult()));
 
-    private static bool IsUserError(Exception e) => e is UsageException or SpecSourceException or IOException or UnauthorizedAccessException;
+    private static bool IsUserError(Exception e) =>
+        e is UsageException or SpecSourceException or IOException or UnauthorizedAccessException
+            or OptAIC.Engine.Reconcile.PlanFileException or OptAIC.Engine.Registry.RegistryException
+            or OptAIC.Engine.Data.DatasetException or OptAIC.Engine.Reconcile.Jobs.JobException;
 }

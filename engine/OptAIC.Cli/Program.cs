@@ -9,6 +9,10 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
 {
     repo,
     LintCommand.Create(repo),
+    PlanCommand.Create(repo),
+    ApplyCommand.Create(repo),
+    StatusCommand.Create(repo),
+    HistoryCommand.Create(repo),
     SchemaCommand.Create(),
 };
 

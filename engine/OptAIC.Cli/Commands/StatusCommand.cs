@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OptAIC.Cli.Console;
+using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Registry;
+
+namespace OptAIC.Cli.Commands;
+
+/// <summary>`optaic status`: each instance's health, versions, key metric, last runs and alerts, read from the registry.</summary>
+public static class StatusCommand
+{
+    public static Command Create(Option<string?> repoOption)
+    {
+        var format = new Option<string>("--format", "-f") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("status", "Each instance: health, production and latest version, key metric, last runs, alerts.") { format };
+        command.SetAction(result => CommandGuard.Run(() =>
+        {
+            var session = ReconcileSession.Open(RepositoryLocator.Find(result.GetValue(repoOption)));
+            var rows = StatusReader.Read(session);
+            if (result.GetValue(format) == "json")
+            {
+                System.Console.Out.WriteLine(new JsonObject
+                {
+                    ["format_version"] = "1.0",
+                    ["instances"] = new JsonArray([.. rows.Select(r => (JsonNode)r.ToJson())]),
+                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+            if (rows.Count == 0)
+            {
+                System.Console.Out.WriteLine("No instances in the specs or the registry.");
+                return ExitCodes.Ok;
+            }
+            var table = new TextTable("INSTANCE", "HEALTH", "PRODUCTION", "LATEST", "METRIC", "LAST TRAINED", "LAST SCORED", "ALERTS");
+            foreach (var row in rows)
+            {
+                table.Add(row.Instance, Color(row.Health), row.Production?.ToString(CultureInfo.InvariantCulture) ?? "-", row.Latest?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    row.Metric is null ? "-" : $"{row.Metric} {row.MetricValue:F3}", Date(row.LastTrained), Date(row.LastScored), row.Alerts.Count == 0 ? "-" : string.Join(", ", row.Alerts));
+            }
+            System.Console.Out.Write(table.ToString());
+            foreach (var row in rows.Where(r => r.Health is "Failing" or "Degraded" && r.HealthReason is not null))
+            {
+                System.Console.Out.WriteLine($"{row.Instance}: {row.HealthReason}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string Date(DateTimeOffset? at) => at?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Color(string health) => health switch
+    {
+        "Healthy" => Terminal.Green(health),
+        "Degraded" => Terminal.Yellow(health),
+        "Failing" => Terminal.Red(health),
+        _ => health,
+    };
+}
+
+/// <summary>One line of `optaic status`.</summary>
+public sealed record InstanceStatusRow(
+    string Instance, string Health, string? HealthReason, int? Production, int? Latest, string? Metric, double? MetricValue,
+    DateTimeOffset? LastTrained, DateTimeOffset? LastScored, DateTimeOffset? LastMonitored, IReadOnlyList<string> Alerts, bool InSpecs, bool Archived)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["name"] = Instance,
+        ["health"] = Health.ToLowerInvariant(),
+        ["health_reason"] = HealthReason,
+        ["production_version"] = Production,
+        ["latest_version"] = Latest,
+        ["metric"] = Metric is null ? null : new JsonObject { ["name"] = Metric, ["value"] = MetricValue },
+        ["last_trained"] = LastTrained?.ToString("O", CultureInfo.InvariantCulture),
+        ["last_scored"] = LastScored?.ToString("O", CultureInfo.InvariantCulture),
+        ["last_monitored"] = LastMonitored?.ToString("O", CultureInfo.InvariantCulture),
+        ["alerts"] = new JsonArray([.. Alerts.Select(a => (JsonNode)JsonValue.Create(a)!)]),
+        ["in_specs"] = InSpecs,
+        ["archived"] = Archived,
+    };
+}
+
+public static class StatusReader
+{
+    public static List<InstanceStatusRow> Read(ReconcileSession session)
+    {
+        var store = session.Registry;
+        var names = session.Specs.Instances.Keys.Union(store.ListInstances()).Order(StringComparer.Ordinal);
+        var rows = new List<InstanceStatusRow>();
+        foreach (var name in names)
+        {
+            var status = store.GetInstanceStatus(name);
+            var stages = store.GetStageHistory(name);
+            var numbers = store.GetVersionNumbers(name);
+            var latest = numbers.Count == 0 ? (int?)null : numbers[^1];
+            var shown = stages.Production ?? latest;
+            var record = shown is { } v ? store.GetVersion(name, v) : null;
+            var spec = session.Specs.Instances.GetValueOrDefault(name);
+            var definition = spec is null ? null : session.Specs.Definitions.GetValueOrDefault(spec.Value.Definition)?.Value;
+            var metric = spec?.Value.Promotion?.Metric ?? definition?.Tests.Gates.FirstOrDefault()?.Metric ?? record?.Metrics.Keys.FirstOrDefault();
+            double? value = metric is not null && record is not null && record.Metrics.TryGetValue(metric, out var m) ? m : null;
+            var monitorRun = status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.RunId;
+            var alerts = monitorRun is null ? [] : store.GetMonitoring(name, monitorRun)?.Alerts.Select(a => a.Kind == AlertKind.Other ? a.Subject : $"{a.Kind.ToString().ToLowerInvariant()}:{a.Subject}").Distinct().ToList() ?? [];
+            var health = status?.Health.ToString() ?? (spec is null ? "Missing" : "Missing");
+            rows.Add(new InstanceStatusRow(name, status?.Archived == true ? "Archived" : health, status?.HealthReason, stages.Production, latest, value is null ? null : metric, value,
+                status?.Applied.GetValueOrDefault(AppliedActions.Train)?.At, status?.Applied.GetValueOrDefault(AppliedActions.Infer)?.At,
+                status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.At, alerts, spec is not null, status?.Archived ?? false));
+        }
+        return rows;
+    }
+}
