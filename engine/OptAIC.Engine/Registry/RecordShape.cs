@@ -140,7 +140,7 @@ internal sealed class RecordShape
         }
 
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && p.GetMethod!.IsPublic)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && p.GetMethod!.IsPublic && p.SetMethod is { IsPublic: true })
             .OrderBy(p => Depth(p.DeclaringType!))
             .ThenBy(p => p.MetadataToken)
             .Select(p => new RecordProperty(p, KeyName(p.Name), IsNonNullableReference(p)))
