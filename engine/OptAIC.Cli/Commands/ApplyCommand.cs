@@ -121,9 +121,14 @@ public static class ApplyCommand
         public void Start(ReconcileSession session)
         {
             var plan = session.Plan();
-            System.Console.Out.WriteLine(plan.HasChanges
-                ? $"Applying {plan.Actions.Count} action(s) in {session.RepositoryRoot}:"
-                : "Nothing to do in the plan.");
+            if (!plan.HasChanges)
+            {
+                return;
+            }
+            System.Console.Out.WriteLine($"Specs: {session.Lint.FileCount} files, no lint errors. Plan for {session.RepositoryRoot}:");
+            System.Console.Out.Write(PlanFormatter.Text(plan, Terminal.ColorEnabled ? PlanCommand.Colorize : null));
+            System.Console.Out.WriteLine();
+            System.Console.Out.WriteLine($"Applying {plan.Actions.Count} action(s):");
         }
 
         public void Report(ApplyEvent value)
