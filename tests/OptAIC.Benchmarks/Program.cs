@@ -15,8 +15,11 @@ if (args is ["scenario", var name, ..])
         case "lint":
             LintScenario.Run(repositoryRoot);
             break;
+        case "plan":
+            PlanScenario.Run();
+            break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan");
             return 2;
     }
     return 0;

@@ -9,7 +9,7 @@ namespace OptAIC.Benchmarks.Scenarios;
 /// </summary>
 public static class RepositoryGenerator
 {
-    public static void Write(string root, int instances, int definitions, int featureSets, int datasets)
+    public static void Write(string root, int instances, int definitions, int featureSets, int datasets, long bytesPerDataset = 0)
     {
         var specs = Path.Combine(root, "specs");
         Directory.CreateDirectory(Path.Combine(specs, "data"));
@@ -17,7 +17,7 @@ public static class RepositoryGenerator
             "apiVersion: optaic.io/v1\nkind: Project\nmetadata:\n  name: generated\nspec:\n  dataRoot: specs/data\n");
         for (var d = 0; d < datasets; d++)
         {
-            File.WriteAllText(Path.Combine(specs, "data", $"prices-{d}.csv"), "date,close,volume\n2020-01-01,100,1000\n");
+            WriteCsv(Path.Combine(specs, "data", $"prices-{d}.csv"), bytesPerDataset);
             Write(specs, $"datasets/prices-{d}.yaml", $$"""
                 apiVersion: optaic.io/v1
                 kind: Dataset
@@ -103,6 +103,26 @@ public static class RepositoryGenerator
                   seed: {{i}}
                 """);
         }
+    }
+
+    /// <summary>A daily price file of about <paramref name="bytes"/> bytes (at least one row).</summary>
+    private static void WriteCsv(string path, long bytes)
+    {
+        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 20);
+        writer.Write("date,close,volume\n");
+        var day = new DateTime(1900, 1, 1);
+        long written = 18;
+        var random = new Random(7);
+        var price = 100.0;
+        do
+        {
+            price *= 1 + ((random.NextDouble() - 0.5) * 0.02);
+            var line = string.Create(CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd},{price:F4},{random.Next(1000, 100000)}\n");
+            writer.Write(line);
+            written += line.Length;
+            day = day.AddDays(1);
+        }
+        while (written < bytes);
     }
 
     private static void Write(string specs, string relative, string content)
