@@ -13,6 +13,7 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     ApplyCommand.Create(repo),
     StatusCommand.Create(repo),
     HistoryCommand.Create(repo),
+    CiCommand.Create(repo),
     SchemaCommand.Create(),
 };
 

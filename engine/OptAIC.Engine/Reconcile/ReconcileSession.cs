@@ -44,10 +44,13 @@ public sealed class ReconcileSession
         "Microsoft.ML " + (typeof(Microsoft.ML.MLContext).Assembly.GetName().Version?.ToString(3) ?? "?");
 
     /// <summary>Loads a repository's specs and registry; lint errors in the specs make <see cref="Lint"/> carry them.</summary>
-    public static ReconcileSession Open(string repositoryRoot, string specsPath = "specs")
+    public static ReconcileSession Open(string repositoryRoot, string specsPath = "specs") =>
+        Open(repositoryRoot, new DirectorySpecSource(Path.GetFullPath(repositoryRoot), [specsPath]));
+
+    /// <summary>Specs from any source (a pull request's head commit), with the registry and data of the working tree.</summary>
+    public static ReconcileSession Open(string repositoryRoot, ISpecSource source)
     {
         var root = Path.GetFullPath(repositoryRoot);
-        var source = new DirectorySpecSource(root, [specsPath]);
         var loaded = SpecLoader.Load(source);
         var findings = new List<Finding>(loaded.Findings);
         var specs = SpecSet.Build(loaded.Documents, findings);

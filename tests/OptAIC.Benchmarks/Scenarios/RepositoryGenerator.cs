@@ -27,9 +27,11 @@ public static class RepositoryGenerator
                   format: csv
                   path: prices-{{d}}.csv
                   timeColumn: date
+                  entityColumn: symbol
                   knowledgeLag: 0d
                   columns:
                     - { name: date, type: date }
+                    - { name: symbol, type: string }
                     - { name: close, type: double }
                     - { name: volume, type: double }
                 """);
@@ -109,17 +111,19 @@ public static class RepositoryGenerator
     private static void WriteCsv(string path, long bytes)
     {
         using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 20);
-        writer.Write("date,close,volume\n");
-        var day = new DateTime(1900, 1, 1);
-        long written = 18;
+        // A panel: 1,000 symbols a day, so a large file spans decades, not millennia.
+        writer.Write("date,symbol,close,volume\n");
+        var day = new DateTime(1990, 1, 1);
+        long written = 25;
         var random = new Random(7);
-        var price = 100.0;
         do
         {
-            price *= 1 + ((random.NextDouble() - 0.5) * 0.02);
-            var line = string.Create(CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd},{price:F4},{random.Next(1000, 100000)}\n");
-            writer.Write(line);
-            written += line.Length;
+            for (var symbol = 0; symbol < 1000 && written < bytes; symbol++)
+            {
+                var line = string.Create(CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd},S{symbol:D4},{50 + (random.NextDouble() * 100):F4},{random.Next(1000, 100000)}\n");
+                writer.Write(line);
+                written += line.Length;
+            }
             day = day.AddDays(1);
         }
         while (written < bytes);
