@@ -67,7 +67,11 @@ public static class RegistryReader
         };
     }
 
-    /// <summary>sha256 over every record file's path and content (artifacts are content-addressed: their names suffice).</summary>
+    /// <summary>
+    /// sha256 over every registry file's path, size and last write time. Records are only ever replaced
+    /// by rename (never edited in place), so any change to the registry changes this; artifacts are
+    /// content-addressed and their names suffice.
+    /// </summary>
     public static string StateHash(string registryRoot)
     {
         if (!Directory.Exists(registryRoot))
@@ -75,17 +79,18 @@ public static class RegistryReader
             return "empty";
         }
         var text = new StringBuilder();
-        foreach (var file in Directory.EnumerateFiles(registryRoot, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var options = new EnumerationOptions { RecurseSubdirectories = true };
+        foreach (var file in new DirectoryInfo(registryRoot).EnumerateFiles("*", options).OrderBy(f => f.FullName, StringComparer.Ordinal))
         {
-            var relative = Path.GetRelativePath(registryRoot, file).Replace('\\', '/');
+            var relative = Path.GetRelativePath(registryRoot, file.FullName).Replace('\\', '/');
             if (relative.Contains(".tmp", StringComparison.Ordinal))
             {
                 continue;
             }
-            text.Append(relative).Append('\t');
+            text.Append(relative);
             if (!relative.StartsWith("artifacts/", StringComparison.Ordinal))
             {
-                text.Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))));
+                text.Append('\t').Append(file.Length).Append('\t').Append(file.LastWriteTimeUtc.Ticks);
             }
             text.Append('\n');
         }
