@@ -72,7 +72,7 @@ public static partial class Planner
                     else
                     {
                         var verb = production is { } p && pinned < p ? "rollback" : "promotion";
-                        Add(ActionKind.Promote, name, '~', [$"{verb}: pinned version {pinned}, production is {production?.ToString() ?? "none"}"], []) ;
+                        Add(ActionKind.Promote, name, '~', [$"{verb}: pinned version {pinned}, production is {production?.ToString() ?? "none"}"], []);
                     }
                 }
             }
