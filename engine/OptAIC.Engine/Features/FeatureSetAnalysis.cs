@@ -53,18 +53,21 @@ public sealed class FeatureSetAnalysis
             {
                 diagnostics.Add(new ExpressionDiagnostic(0, 0,
                     $"'{name}' is not a valid name: use letters, digits and '_', starting with a letter or '_'",
-                    DiagnosticCodes.InvalidName) { Feature = name });
+                    DiagnosticCodes.InvalidName)
+                { Feature = name });
             }
             else if (numeric.Contains(name) || text.Contains(name))
             {
                 diagnostics.Add(new ExpressionDiagnostic(0, 0,
                     $"'{name}' is also a column of the source data; rename the feature so references are unambiguous",
-                    DiagnosticCodes.NameConflict) { Feature = name });
+                    DiagnosticCodes.NameConflict)
+                { Feature = name });
             }
             else if (!byName.TryAdd(name, definition))
             {
                 diagnostics.Add(new ExpressionDiagnostic(0, 0,
-                    $"'{name}' is defined more than once; the second definition is ignored", DiagnosticCodes.DuplicateName) { Feature = name });
+                    $"'{name}' is defined more than once; the second definition is ignored", DiagnosticCodes.DuplicateName)
+                { Feature = name });
             }
             else
             {
@@ -144,7 +147,8 @@ public sealed class FeatureSetAnalysis
                 diagnostics.Add(new ExpressionDiagnostic(origin.Offset, origin.Length,
                     $"feature '{name}' looks ahead {Rows.Count(analysis.Lookahead)}: {origin.Reason}; only targets may read " +
                     $"future rows: lag it by {analysis.Lookahead} more or declare it as a target",
-                    DiagnosticCodes.Lookahead) { Feature = name });
+                    DiagnosticCodes.Lookahead)
+                { Feature = name });
             }
         }
 
@@ -205,7 +209,8 @@ public sealed class FeatureSetAnalysis
                         // Point at the reference that closes the cycle, in the expression of the feature making it.
                         diagnostics.Add(new ExpressionDiagnostic(reference.Offset, reference.Length,
                             $"features form a cycle: {string.Join(" -> ", cycle)}; a feature cannot depend on itself",
-                            DiagnosticCodes.Cycle) { Feature = name });
+                            DiagnosticCodes.Cycle)
+                        { Feature = name });
                     }
                 }
             }
