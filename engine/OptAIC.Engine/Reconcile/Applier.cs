@@ -93,7 +93,7 @@ public sealed class Applier
             plan = saved;
         }
 
-        var runs = plan.Actions.Select(a => new ScheduledRun(WorkflowFor(a), Request(a, plan))
+        var runs = plan.Actions.Select(a => new ScheduledRun(WorkflowFor(a, PipelineSteps.For(_session.Specs, a)), Request(a, plan))
         {
             After = [.. a.DependsOn.Select(d => RunId(plan.Actions.First(p => p.Id == d), plan))],
         }).ToList();
@@ -164,16 +164,33 @@ public sealed class Applier
         return $"{action.Kind.ToString().ToLowerInvariant()}-{action.Instance}-{hash}";
     }
 
-    private static WorkflowDefinition WorkflowFor(PlannedAction action) => action.Kind switch
+    /// <summary>
+    /// The built-in workflow of an action, with the retries and timeout of the pipeline step that names
+    /// the same action and instance (Pipeline specs), if any.
+    /// </summary>
+    private static WorkflowDefinition WorkflowFor(PlannedAction action, PipelineStepSpec? step)
     {
-        ActionKind.Train => new WorkflowBuilder("train")
-            .Step("train", "train", s => s.Input("instance", "=inputs.instance"))
-            .Step("register", "register", s => s.Input("instance", "=inputs.instance").DependsOn("train"))
-            .Build(),
-        _ => new WorkflowBuilder(action.Kind.ToString().ToLowerInvariant())
-            .Step(action.Kind.ToString().ToLowerInvariant(), action.Kind.ToString().ToLowerInvariant(), s => s.Input("instance", "=inputs.instance"))
-            .Build(),
-    };
+        StepBuilder Configure(StepBuilder builder)
+        {
+            builder.Input("instance", "=inputs.instance");
+            if (step?.Retries is > 0 and var retries)
+            {
+                builder.Retry(retries + 1, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1));
+            }
+            if (step?.Timeout is { } timeout && Specs.Durations.TryParse(timeout, out var perAttempt) && perAttempt > TimeSpan.Zero)
+            {
+                builder.Timeout(perAttempt);
+            }
+            return builder;
+        }
+        var kind = action.Kind.ToString().ToLowerInvariant();
+        return action.Kind == ActionKind.Train
+            ? new WorkflowBuilder("train")
+                .Step("train", "train", s => Configure(s))
+                .Step("register", "register", s => s.Input("instance", "=inputs.instance").DependsOn("train"))
+                .Build()
+            : new WorkflowBuilder(kind).Step(kind, kind, s => Configure(s)).Build();
+    }
 
     private ActivityRegistry Activities(Plan plan)
     {
