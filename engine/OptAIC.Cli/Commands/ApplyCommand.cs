@@ -83,6 +83,10 @@ public static class ApplyCommand
                 ? "Nothing to plan; committed the records an interrupted apply had left."
                 : "No changes. The registry matches the specs and the data.");
         }
+        if (applied.Plan.Actions.Count == 0)
+        {
+            return;
+        }
         var failed = applied.Outcomes.Count(o => o.Failed);
         var gateFailed = applied.Outcomes.Count(o => o.Status == "gate-failed");
         output.WriteLine();
@@ -133,6 +137,10 @@ public static class ApplyCommand
 
         public void Report(ApplyEvent value)
         {
+            if (value.Kind == ApplyEventKind.Started)
+            {
+                return; // one line per finished action reads best, in a terminal and in a CI log alike
+            }
             lock (_gate)
             {
                 var mark = value.Kind switch

@@ -97,37 +97,24 @@ public sealed class Applier
         {
             After = [.. a.DependsOn.Select(d => RunId(plan.Actions.First(p => p.Id == d), plan))],
         }).ToList();
-        var executor = new WorkflowExecutor(Activities(plan), new WorkflowExecutorOptions { MaxDegreeOfParallelism = 1 });
+        // Progress is reported live, as each run ends (a synchronous reporter: events stay in order).
+        var byRun = plan.Actions.ToDictionary(a => RunId(a, plan), StringComparer.Ordinal);
+        var live = new LiveProgress(this, byRun, plan.Actions.Count, _options.Progress);
+        var executor = new WorkflowExecutor(Activities(plan), new WorkflowExecutorOptions { MaxDegreeOfParallelism = 1, Progress = live });
         var parallel = _options.MaxParallelRuns ?? _session.Specs.ProjectSettings.Concurrency?.MaxParallelRuns ?? Environment.ProcessorCount;
-        var done = 0;
-        var progress = _options.Progress;
-        foreach (var action in plan.Actions)
-        {
-            _ = action;
-        }
-        var scheduler = new WorkflowScheduler(executor, Math.Max(1, parallel), new Progress<WorkflowProgressEvent>(_ => { }));
+        var scheduler = new WorkflowScheduler(executor, Math.Max(1, parallel), live);
         var summaries = runs.Count == 0 ? [] : await scheduler.RunAllAsync(runs, ct);
 
         var outcomes = new List<ActionOutcome>();
         for (var i = 0; i < plan.Actions.Count; i++)
         {
             var action = plan.Actions[i];
-            var summary = summaries[i];
-            var outcome = _outcomes.TryGetValue(action.Id, out var recorded) && summary.Status == Workflows.RunStatus.Succeeded
-                ? recorded
-                : summary.Status switch
-                {
-                    Workflows.RunStatus.Succeeded => new ActionOutcome(action, "succeeded", "done"),
-                    Workflows.RunStatus.NotRun => new ActionOutcome(action, "not-run", "not run: an action it depends on failed"),
-                    Workflows.RunStatus.Cancelled => new ActionOutcome(action, "not-run", "cancelled"),
-                    _ => new ActionOutcome(action, "failed", summary.Error ?? summary.Steps.Select(s => s.Error).FirstOrDefault(e => e is not null) ?? "failed"),
-                };
-            if (outcome.Failed && summary.Status == Workflows.RunStatus.Failed)
+            var outcome = OutcomeOf(action, summaries[i]);
+            if (outcome.Failed && summaries[i].Status == Workflows.RunStatus.Failed)
             {
                 RecordFailure(action, outcome.Summary);
             }
             outcomes.Add(outcome);
-            progress?.Report(new ApplyEvent(outcome.Failed ? ApplyEventKind.Failed : ApplyEventKind.Succeeded, action, outcome.Summary, ++done, plan.Actions.Count));
         }
         ct.ThrowIfCancellationRequested();
 
@@ -138,6 +125,66 @@ public sealed class Applier
             commit = Commit(plan, outcomes);
         }
         return new ApplyResult(plan, outcomes, commit, changed);
+    }
+
+    private ActionOutcome OutcomeOf(PlannedAction action, RunSummary summary) =>
+        _outcomes.TryGetValue(action.Id, out var recorded) && summary.Status == Workflows.RunStatus.Succeeded
+            ? recorded
+            : summary.Status switch
+            {
+                Workflows.RunStatus.Succeeded => new ActionOutcome(action, "succeeded", "done"),
+                Workflows.RunStatus.NotRun => new ActionOutcome(action, "not-run", "not run: an action it depends on failed"),
+                Workflows.RunStatus.Cancelled => new ActionOutcome(action, "not-run", "cancelled"),
+                _ => new ActionOutcome(action, "failed", summary.Error ?? summary.Steps.Select(s => s.Error).FirstOrDefault(e => e is not null) ?? "failed"),
+            };
+
+    /// <summary>Turns the workflow layer's run events into apply events, as they happen.</summary>
+    private sealed class LiveProgress(Applier owner, Dictionary<string, PlannedAction> byRun, int total, IProgress<ApplyEvent>? target) : IProgress<WorkflowProgressEvent>
+    {
+        private readonly object _gate = new();
+        private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+
+        public void Report(WorkflowProgressEvent value)
+        {
+            if (target is null || !byRun.TryGetValue(value.RunId, out var action))
+            {
+                return;
+            }
+            lock (_gate)
+            {
+                switch (value.Kind)
+                {
+                    case WorkflowProgressKind.RunStarted:
+                        target.Report(new ApplyEvent(ApplyEventKind.Started, action, "started", _reported.Count, total));
+                        break;
+                    case WorkflowProgressKind.RunCompleted or WorkflowProgressKind.RunFailed or WorkflowProgressKind.RunSkipped or WorkflowProgressKind.RunCancelled:
+                        if (!_reported.Add(value.RunId))
+                        {
+                            return;
+                        }
+                        var status = value.Kind switch
+                        {
+                            WorkflowProgressKind.RunCompleted => Workflows.RunStatus.Succeeded,
+                            WorkflowProgressKind.RunFailed => Workflows.RunStatus.Failed,
+                            WorkflowProgressKind.RunCancelled => Workflows.RunStatus.Cancelled,
+                            _ => Workflows.RunStatus.NotRun,
+                        };
+                        var outcome = owner._outcomes.TryGetValue(action.Id, out var recorded) && status == Workflows.RunStatus.Succeeded
+                            ? recorded
+                            : new ActionOutcome(action, status switch
+                            {
+                                Workflows.RunStatus.Succeeded => "succeeded",
+                                Workflows.RunStatus.Failed => "failed",
+                                _ => "not-run",
+                            }, value.Message ?? (status == Workflows.RunStatus.NotRun ? "not run: an action it depends on failed" : status.ToString().ToLowerInvariant()));
+                        target.Report(new ApplyEvent(outcome.Failed ? ApplyEventKind.Failed : ApplyEventKind.Succeeded, action, outcome.Summary, _reported.Count, total));
+                        break;
+                    case WorkflowProgressKind.StepRetrying:
+                        target.Report(new ApplyEvent(ApplyEventKind.Started, action, $"retrying ({value.Message})", _reported.Count, total));
+                        break;
+                }
+            }
+        }
     }
 
     private RunRequest Request(PlannedAction action, Plan plan) => new()
