@@ -58,7 +58,9 @@ public sealed class FeatureEngine
             evaluation.Compute(name, analysis.Features[name]);
         }
 
-        var output = new Frame((DateTime[])source.Time.Clone(), (string[]?)source.Entity?.Clone(), (DateTime[])source.KnownAt.Clone());
+        var time = (DateTime[])source.Time.Clone();
+        var knownAt = ReferenceEquals(source.KnownAt, source.Time) ? time : (DateTime[])source.KnownAt.Clone();
+        var output = new Frame(time, (string[]?)source.Entity?.Clone(), knownAt);
         var warmUp = new Dictionary<string, int>(StringComparer.Ordinal);
         var horizons = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var definition in Definitions)

@@ -51,23 +51,20 @@ public sealed class FeatureSetAnalysis
             var name = definition.Name;
             if (!FeatureExpression.IsValidName(name))
             {
-                diagnostics.Add(new ExpressionDiagnostic(0, 0,
+                diagnostics.Add(For(name, 0, 0,
                     $"'{name}' is not a valid name: use letters, digits and '_', starting with a letter or '_'",
-                    DiagnosticCodes.InvalidName)
-                { Feature = name });
+                    DiagnosticCodes.InvalidName));
             }
             else if (numeric.Contains(name) || text.Contains(name))
             {
-                diagnostics.Add(new ExpressionDiagnostic(0, 0,
+                diagnostics.Add(For(name, 0, 0,
                     $"'{name}' is also a column of the source data; rename the feature so references are unambiguous",
-                    DiagnosticCodes.NameConflict)
-                { Feature = name });
+                    DiagnosticCodes.NameConflict));
             }
             else if (!byName.TryAdd(name, definition))
             {
-                diagnostics.Add(new ExpressionDiagnostic(0, 0,
-                    $"'{name}' is defined more than once; the second definition is ignored", DiagnosticCodes.DuplicateName)
-                { Feature = name });
+                diagnostics.Add(For(name, 0, 0,
+                    $"'{name}' is defined more than once; the second definition is ignored", DiagnosticCodes.DuplicateName));
             }
             else
             {
@@ -84,7 +81,7 @@ public sealed class FeatureSetAnalysis
             }
             catch (ExpressionSyntaxException error)
             {
-                diagnostics.Add(new ExpressionDiagnostic(error.Offset, error.Length, error.Reason, DiagnosticCodes.Syntax) { Feature = name });
+                diagnostics.Add(For(name, error.Offset, error.Length, error.Reason, DiagnosticCodes.Syntax));
             }
         }
 
@@ -144,11 +141,10 @@ public sealed class FeatureSetAnalysis
             }
             if (!byName[name].IsTarget && analysis.Lookahead > 0 && analysis.LookaheadNode is { } origin)
             {
-                diagnostics.Add(new ExpressionDiagnostic(origin.Offset, origin.Length,
+                diagnostics.Add(For(name, origin.Offset, origin.Length,
                     $"feature '{name}' looks ahead {Rows.Count(analysis.Lookahead)}: {origin.Reason}; only targets may read " +
                     $"future rows: lag it by {analysis.Lookahead} more or declare it as a target",
-                    DiagnosticCodes.Lookahead)
-                { Feature = name });
+                    DiagnosticCodes.Lookahead));
             }
         }
 
@@ -207,10 +203,9 @@ public sealed class FeatureSetAnalysis
                     {
                         cycles.Add(cycle);
                         // Point at the reference that closes the cycle, in the expression of the feature making it.
-                        diagnostics.Add(new ExpressionDiagnostic(reference.Offset, reference.Length,
+                        diagnostics.Add(For(name, reference.Offset, reference.Length,
                             $"features form a cycle: {string.Join(" -> ", cycle)}; a feature cannot depend on itself",
-                            DiagnosticCodes.Cycle)
-                        { Feature = name });
+                            DiagnosticCodes.Cycle));
                     }
                 }
             }
@@ -227,6 +222,9 @@ public sealed class FeatureSetAnalysis
         }
         return cycles;
     }
+
+    private static ExpressionDiagnostic For(string feature, int offset, int length, string message, string code) =>
+        new(offset, length, message, code) { Feature = feature };
 
     private static void CollectIdentifiers(Expr expr, List<IdentifierExpr> into)
     {
