@@ -467,28 +467,16 @@ public sealed class Applier
         var artifact = StorePredictions(outcome.Output, name, version.Value);
         _predictions[name] = outcome.Output;
         var desired = Desired(name);
-        var run = new RunRecord
+        var run = SucceededRun(ctx, name, RunKind.Inference, started, desired.Infer, version, artifact.Uri, new()
         {
-            RunId = ctx.RunId,
-            Instance = name,
-            Kind = RunKind.Inference,
-            Status = Registry.RunStatus.Succeeded,
-            StartedAt = started,
-            FinishedAt = _options.Time.GetUtcNow(),
-            Fingerprint = desired.Infer.Value,
-            Version = version,
-            Outputs = [artifact.Uri],
-            Details = new SortedDictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["rowsScored"] = outcome.RowsScored,
-                ["rowsSkipped"] = outcome.RowsSkipped,
-                ["window"] = $"{outcome.From:yyyy-MM-dd}..{outcome.To:yyyy-MM-dd}",
-                ["min"] = outcome.Min,
-                ["max"] = outcome.Max,
-                ["mean"] = outcome.Mean,
-                ["outputSha256"] = artifact.Sha256,
-            },
-        };
+            ["rowsScored"] = outcome.RowsScored,
+            ["rowsSkipped"] = outcome.RowsSkipped,
+            ["window"] = $"{outcome.From:yyyy-MM-dd}..{outcome.To:yyyy-MM-dd}",
+            ["min"] = outcome.Min,
+            ["max"] = outcome.Max,
+            ["mean"] = outcome.Mean,
+            ["outputSha256"] = artifact.Sha256,
+        });
         _session.Registry.WriteRun(run);
         UpdateStatus(name, AppliedActions.Infer, desired.Infer, ctx.RunId, version, artifact.Uri, run);
         _outcomes[action.Id] = new ActionOutcome(action, "succeeded",
@@ -534,25 +522,14 @@ public sealed class Applier
         var record = new MonitoringRecord { RunId = ctx.RunId, Instance = name, Version = version, CreatedAt = _options.Time.GetUtcNow(), Alerts = alerts, Report = report };
         _session.Registry.WriteMonitoring(record);
         var desired = Desired(name);
-        var run = new RunRecord
+        var reportPath = Path.GetRelativePath(_session.Registry.Root, _session.Registry.MonitoringPath(name, ctx.RunId)).Replace('\\', '/');
+        var run = SucceededRun(ctx, name, RunKind.Monitoring, started, desired.Monitor, version, reportPath, new()
         {
-            RunId = ctx.RunId,
-            Instance = name,
-            Kind = RunKind.Monitoring,
-            Status = Registry.RunStatus.Succeeded,
-            StartedAt = started,
-            FinishedAt = _options.Time.GetUtcNow(),
-            Fingerprint = desired.Monitor.Value,
-            Version = version,
-            Outputs = [Path.GetRelativePath(_session.Registry.Root, _session.Registry.MonitoringPath(name, ctx.RunId)).Replace('\\', '/')],
-            Details = new SortedDictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["driftShare"] = report.DriftShare,
-                ["datasetDrift"] = report.DatasetDrift,
-                ["alerts"] = report.Alerts.Count,
-                ["rollingRankIc"] = report.Performance?.RollingRankIc,
-            },
-        };
+            ["driftShare"] = report.DriftShare,
+            ["datasetDrift"] = report.DatasetDrift,
+            ["alerts"] = report.Alerts.Count,
+            ["rollingRankIc"] = report.Performance?.RollingRankIc,
+        });
         _session.Registry.WriteRun(run);
         UpdateStatus(name, AppliedActions.Monitor, desired.Monitor, ctx.RunId, version, null, run, alerts);
         var perf = report.Performance?.RollingRankIc is { } ic ? $", rolling rank IC {ic:F3}" : "";
@@ -560,6 +537,20 @@ public sealed class Applier
             $"drift share {report.DriftShare:P0}{(report.DatasetDrift ? " (dataset drift)" : "")}{perf}, {report.Alerts.Count} alert(s)");
         return new ActivityOutput();
     }
+
+    private RunRecord SucceededRun(ActivityContext ctx, string instance, RunKind kind, DateTimeOffset started, FingerprintParts fingerprint, int? version, string output, SortedDictionary<string, object?> details) => new()
+    {
+        RunId = ctx.RunId,
+        Instance = instance,
+        Kind = kind,
+        Status = Registry.RunStatus.Succeeded,
+        StartedAt = started,
+        FinishedAt = _options.Time.GetUtcNow(),
+        Fingerprint = fingerprint.Value,
+        Version = version,
+        Outputs = [output],
+        Details = new SortedDictionary<string, object?>(details, StringComparer.Ordinal),
+    };
 
     private ActivityOutput ArchiveStep(ActivityContext ctx, Plan plan)
     {

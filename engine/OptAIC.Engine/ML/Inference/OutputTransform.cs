@@ -348,8 +348,8 @@ public sealed record TransformState
         {
             return double.NaN;
         }
-        var below = LowerBound(Quantiles, s);
-        var atOrBelow = UpperBound(Quantiles, s);
+        var below = Monitoring.DriftStatistics.LowerBound(Quantiles, s);
+        var atOrBelow = Monitoring.DriftStatistics.UpperBound(Quantiles, s);
         var f = (below + ((atOrBelow - below) / 2.0)) / Quantiles.Length;
         return (2.0 * f) - 1.0;
     }
@@ -363,41 +363,6 @@ public sealed record TransformState
         return sorted[lo] + ((pos - lo) * (sorted[hi] - sorted[lo]));
     }
 
-    private static int LowerBound(double[] sorted, double v)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] < v)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
-    private static int UpperBound(double[] sorted, double v)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= v)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
 }
 
 /// <summary>An output transform that is unknown, malformed, or lacks the training statistics it needs.</summary>

@@ -390,6 +390,25 @@ public static class DriftStatistics
     }
 
     /// <summary>The number of values below <paramref name="v"/> in a sorted span.</summary>
+    /// <summary>The number of values at or below <paramref name="v"/> in a sorted span.</summary>
+    internal static int UpperBound(ReadOnlySpan<double> sorted, double v)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= v)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     internal static int LowerBound(ReadOnlySpan<double> sorted, double v)
     {
         int lo = 0, hi = sorted.Length;

@@ -146,52 +146,8 @@ public sealed class RollingPerformance
         {
             throw new ArgumentException("Spearman needs pairs");
         }
-        return Pearson(Ranks(x), Ranks(y));
-    }
-
-    internal static double[] Ranks(ReadOnlySpan<double> values)
-    {
-        var order = new int[values.Length];
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-        var keys = values.ToArray();
-        Array.Sort(keys, order);
-        var ranks = new double[values.Length];
-        var start = 0;
-        while (start < keys.Length)
-        {
-            var end = start;
-            while (end + 1 < keys.Length && keys[end + 1] == keys[start])
-            {
-                end++;
-            }
-            var rank = ((start + end) / 2.0) + 1;
-            for (var k = start; k <= end; k++)
-            {
-                ranks[order[k]] = rank;
-            }
-            start = end + 1;
-        }
-        return ranks;
-    }
-
-    private static double Pearson(double[] x, double[] y)
-    {
-        var n = x.Length;
-        if (n < 2)
-        {
-            return double.NaN;
-        }
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < n; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxx == 0 || syy == 0 ? double.NaN : sxy / Math.Sqrt(sxx * syy);
+        // One definition of rank IC for training metrics and live monitoring alike.
+        return ML.Metrics.SignalMetrics.RankIc(x, y);
     }
 
     private static double HitRate(IEnumerable<double> score, IEnumerable<double> label)
