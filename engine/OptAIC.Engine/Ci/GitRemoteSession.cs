@@ -1,0 +1,239 @@
+using LibGit2Sharp;
+
+namespace OptAIC.Engine.Ci;
+
+public enum PushStatus
+{
+    Pushed,
+
+    /// <summary>The remote refused: it has commits this clone has not fetched, or the ref changed or was created meanwhile.</summary>
+    Rejected,
+}
+
+/// <summary>What a push did; <see cref="Reason"/> says why it was rejected (redacted, safe to log).</summary>
+public sealed record PushOutcome(PushStatus Status, string? Reason)
+{
+    public bool Succeeded => Status == PushStatus.Pushed;
+}
+
+/// <summary>A Git operation against the remote failed for a reason other than a rejected push (network, authentication, a bad remote).</summary>
+public sealed class GitRemoteException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// One clone and one of its remotes, with what the bot needs and no more: fetch a branch, move the
+/// local branch onto a commit, commit given paths, push with a rejection as a result rather than an
+/// exception, and read or update refs on the remote (for the lock). Credentials come from
+/// <see cref="CredentialsFromEnvironment"/>; messages are redacted. Not thread-safe (one per thread).
+/// </summary>
+public sealed class GitRemoteSession : IDisposable
+{
+    private readonly Repository _repository;
+    private readonly CredentialsFromEnvironment _credentials;
+
+    public GitRemoteSession(string repositoryRoot, string remoteName = "origin", CredentialsFromEnvironment? credentials = null)
+    {
+        _credentials = credentials ?? CredentialsFromEnvironment.None;
+        try
+        {
+            _repository = new Repository(repositoryRoot);
+        }
+        catch (RepositoryNotFoundException)
+        {
+            throw new GitRemoteException($"{repositoryRoot} is not a Git repository; the CI bot works in a clone of the model repository");
+        }
+        if (_repository.Network.Remotes[remoteName] is null)
+        {
+            var known = string.Join(", ", _repository.Network.Remotes.Select(r => r.Name));
+            _repository.Dispose();
+            throw new GitRemoteException($"{repositoryRoot} has no remote '{remoteName}' (remotes: {(known.Length == 0 ? "none" : known)}); pass --remote");
+        }
+        RemoteName = remoteName;
+        RepositoryRoot = _repository.Info.WorkingDirectory ?? _repository.Info.Path;
+    }
+
+    public string RepositoryRoot { get; }
+
+    public string RemoteName { get; }
+
+    public CredentialsFromEnvironment Credentials => _credentials;
+
+    internal Repository Repository => _repository;
+
+    /// <summary>The name under which a remote branch is tracked locally: refs/remotes/origin/main.</summary>
+    public string TrackingRef(string branch) => $"refs/remotes/{RemoteName}/{branch}";
+
+    /// <summary>Fetches <paramref name="branch"/> and returns the remote's head commit, or null when the remote has no such branch.</summary>
+    public string? FetchBranch(string branch)
+    {
+        Fetch([$"+refs/heads/{branch}:{TrackingRef(branch)}"]);
+        // A fetch does not delete the tracking ref of a branch removed on the remote; ask the remote.
+        var head = RemoteRefs().GetValueOrDefault($"refs/heads/{branch}");
+        if (head is null && _repository.Refs[TrackingRef(branch)] is { } stale)
+        {
+            _repository.Refs.Remove(stale);
+        }
+        return head;
+    }
+
+    /// <summary>Fetches with explicit refspecs (objects and the refs they map to).</summary>
+    public void Fetch(IEnumerable<string> refspecs)
+    {
+        var options = new FetchOptions { CredentialsProvider = _credentials.Handler, TagFetchMode = TagFetchMode.None, Prune = false };
+        Remote("fetch from", () => Commands.Fetch(_repository, RemoteName, refspecs, options, "optaic: fetch"));
+    }
+
+    /// <summary>The remote's refs as it advertises them now (ls-remote): canonical name to commit SHA.</summary>
+    public IReadOnlyDictionary<string, string> RemoteRefs()
+    {
+        return Remote("list the refs of", () =>
+        {
+            var remote = _repository.Network.Remotes[RemoteName];
+            var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+            var listed = _credentials.Handler is { } handler
+                ? _repository.Network.ListReferences(remote, handler)
+                : _repository.Network.ListReferences(remote);
+            foreach (var reference in listed)
+            {
+                if (reference.ResolveToDirectReference() is { } direct && !reference.CanonicalName.EndsWith("^{}", StringComparison.Ordinal))
+                {
+                    refs[reference.CanonicalName] = direct.TargetIdentifier;
+                }
+            }
+            return refs;
+        });
+    }
+
+    /// <summary>The commit a local ref or revision points at, or null.</summary>
+    public Commit? Lookup(string revision) => _repository.Lookup<Commit>(revision);
+
+    /// <summary>The commit checked out now.</summary>
+    public Commit Head => _repository.Head.Tip ?? throw new GitRemoteException($"{RepositoryRoot} has no commit checked out");
+
+    /// <summary>
+    /// Points the local <paramref name="branch"/> at <paramref name="commitSha"/>, checks it out and
+    /// makes the working tree match it exactly (like `git checkout -B branch sha; git reset --hard`).
+    /// Untracked files are left alone; the caller removes the ones it wrote.
+    /// </summary>
+    public void ResetBranch(string branch, string commitSha)
+    {
+        var commit = _repository.Lookup<Commit>(commitSha)
+            ?? throw new GitRemoteException($"commit {commitSha} is not in {RepositoryRoot}; fetch first");
+        var local = _repository.Branches[branch];
+        if (local is null)
+        {
+            local = _repository.Branches.Add(branch, commit);
+        }
+        else if (local.Tip?.Sha != commit.Sha)
+        {
+            _repository.Refs.UpdateTarget(local.Reference, commit.Id, $"optaic: reset {branch} to {commit.Sha[..7]}");
+        }
+        if (!_repository.Head.IsCurrentRepositoryHead || _repository.Head.CanonicalName != local.CanonicalName)
+        {
+            Commands.Checkout(_repository, local, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
+        }
+        _repository.Reset(ResetMode.Hard, commit);
+    }
+
+    /// <summary>Tracked files with changes, staged or not (what a reset would throw away).</summary>
+    public IReadOnlyList<string> UncommittedChanges()
+    {
+        var status = _repository.RetrieveStatus(new StatusOptions { IncludeUntracked = false, IncludeIgnored = false });
+        return [.. status.Where(e => e.State != FileStatus.Unaltered && e.State != FileStatus.Ignored).Select(e => e.FilePath)];
+    }
+
+    /// <summary>
+    /// Stages exactly <paramref name="paths"/> (repository-relative; deleted files are staged as
+    /// deletions) and commits them on the current branch. Null when they hold no change.
+    /// </summary>
+    public Commit? CommitPaths(IReadOnlyCollection<string> paths, string message, Signature author, Signature committer)
+    {
+        if (paths.Count == 0)
+        {
+            return null;
+        }
+        Commands.Stage(_repository, paths, new StageOptions { IncludeIgnored = true });
+        try
+        {
+            return _repository.Commit(message, author, committer, new CommitOptions { AllowEmptyCommit = false });
+        }
+        catch (EmptyCommitException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Pushes <paramref name="source"/> (a local ref) to <paramref name="destination"/> on the remote; a non-forced push only fast-forwards.</summary>
+    public PushOutcome Push(string source, string destination, bool force = false) =>
+        PushRefspec($"{(force ? "+" : "")}{source}:{destination}");
+
+    /// <summary>Deletes <paramref name="destination"/> on the remote.</summary>
+    public PushOutcome DeleteRemoteRef(string destination) => PushRefspec($":{destination}");
+
+    private PushOutcome PushRefspec(string refspec)
+    {
+        var errors = new List<string>();
+        var options = new PushOptions
+        {
+            CredentialsProvider = _credentials.Handler,
+            // A server that refuses a ref update (a race lost on its side, a protected branch, a hook) reports it here.
+            OnPushStatusError = e => errors.Add($"{e.Reference}: {e.Message}"),
+        };
+        var remote = _repository.Network.Remotes[RemoteName];
+        try
+        {
+            _repository.Network.Push(remote, refspec, options);
+        }
+        catch (NonFastForwardException e)
+        {
+            // libgit2 checks before sending that the remote's ref is an ancestor of what is pushed.
+            return new PushOutcome(PushStatus.Rejected, _credentials.Redact($"non-fast-forward: {e.Message}"));
+        }
+        catch (NameConflictException e)
+        {
+            // A file remote creating a ref that appeared since the push started.
+            return new PushOutcome(PushStatus.Rejected, _credentials.Redact($"the ref exists already: {e.Message}"));
+        }
+        catch (LockedFileException e)
+        {
+            // A file remote whose ref is being written by another push at this moment.
+            return new PushOutcome(PushStatus.Rejected, _credentials.Redact($"the ref is being updated by someone else: {e.Message}"));
+        }
+        catch (LibGit2SharpException e)
+        {
+            throw Failure("push to", e);
+        }
+        return errors.Count == 0
+            ? new PushOutcome(PushStatus.Pushed, null)
+            : new PushOutcome(PushStatus.Rejected, _credentials.Redact(string.Join("; ", errors)));
+    }
+
+    public void Dispose() => _repository.Dispose();
+
+    private T Remote<T>(string what, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (LibGit2SharpException e)
+        {
+            throw Failure(what, e);
+        }
+    }
+
+    private void Remote(string what, Action action) => Remote(what, () =>
+    {
+        action();
+        return 0;
+    });
+
+    private GitRemoteException Failure(string what, LibGit2SharpException e)
+    {
+        var url = _repository.Network.Remotes[RemoteName]?.Url ?? RemoteName;
+        var hint = _credentials.HasToken
+            ? $" (credentials: {_credentials})"
+            : $" (no credentials: set {CredentialsFromEnvironment.TokenVariable} or {CredentialsFromEnvironment.GitHubTokenVariable} if the remote needs them)";
+        // The inner exception is not kept: its message could carry what Redact removes.
+        return new GitRemoteException(_credentials.Redact($"could not {what} remote '{RemoteName}' ({url}): {e.Message}{hint}"));
+    }
+}

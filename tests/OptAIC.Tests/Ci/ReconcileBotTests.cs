@@ -1,0 +1,286 @@
+using LibGit2Sharp;
+using OptAIC.Engine.Ci;
+using Shouldly;
+using Xunit;
+
+namespace OptAIC.Tests.Ci;
+
+public class ReconcileBotTests
+{
+    private static ReconcileBotOptions Options(string clone, string runId = "run-1") => new()
+    {
+        RepositoryRoot = clone,
+        RunId = runId,
+        Credentials = CredentialsFromEnvironment.None,
+        LockPoll = TimeSpan.FromMilliseconds(20),
+        LockWait = TimeSpan.FromSeconds(20),
+        RetryBackoff = TimeSpan.FromMilliseconds(10),
+    };
+
+    [Fact]
+    public void The_bot_pushes_one_commit_with_its_identity_the_actions_and_the_trailer()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+
+        var result = ReconcileBot.Run(Options(clone, "gh-4711"), new VersioningEngine());
+
+        result.Status.ShouldBe(BotStatus.Pushed, result.Summary);
+        result.Attempts.ShouldBe(1);
+        var history = remote.History();
+        history.Count.ShouldBe(2);
+        var bot = history[0];
+        bot.Sha.ShouldBe(result.PushedCommit);
+        bot.Parent.ShouldBe(remote.SeedCommit);
+        bot.Author.ShouldBe(BotIdentity.Default.Name);
+        bot.Added.ShouldBe(["models/alpha/versions/0001.yaml"]);
+        bot.Message.ShouldStartWith("optaic: reconcile 1 action\n\n- + train alpha v1: spec changed\n");
+        bot.Message.ShouldEndWith("\nOptaic-Reconcile: gh-4711\n");
+        using (var bare = new Repository(remote.BarePath))
+        {
+            ReconcileBot.IsBotCommit(bare.Lookup<Commit>(bot.Sha), BotIdentity.Default).ShouldBeTrue();
+            ReconcileBot.IsBotCommit(bare.Lookup<Commit>(remote.SeedCommit), BotIdentity.Default).ShouldBeFalse();
+        }
+        // The lock is released: the ref is gone from the remote.
+        remote.RemoteRef(RemoteLockOptions.DefaultRefName).ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_run_for_the_bots_own_commit_stops_at_once_and_that_commit_plans_nothing()
+    {
+        using var remote = new GitRemoteFixture();
+        var engine = new VersioningEngine();
+        ReconcileBot.Run(Options(remote.Clone()), engine).Status.ShouldBe(BotStatus.Pushed);
+        var next = remote.Clone(); // what the push of the bot's commit would check out
+        engine.Plan(next, CancellationToken.None).HasChanges.ShouldBeFalse();
+
+        var result = ReconcileBot.Run(Options(next, "run-2"), engine);
+
+        result.Status.ShouldBe(BotStatus.OwnCommit);
+        result.Summary.ShouldContain("nothing to do: the head");
+        result.Summary.ShouldContain("is the bot's own commit");
+        result.Succeeded.ShouldBeTrue();
+        engine.Applies.ShouldBe(1); // only the first run applied
+        remote.History().Count.ShouldBe(2);
+
+        // A scheduled run does not skip it, applies, and finds nothing to commit.
+        var scheduled = ReconcileBot.Run(Options(next, "nightly") with { SkipWhenHeadIsBotCommit = false }, engine);
+        scheduled.Status.ShouldBe(BotStatus.NothingToDo);
+        remote.History().Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public void A_commit_by_someone_else_that_copies_the_trailer_is_not_the_bots()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+        GitRemoteFixture.CommitAndPush(clone, "specs/beta.yaml", "kind: ModelInstance\nname: beta\n", "add beta\n\nOptaic-Reconcile: forged\n");
+
+        var result = ReconcileBot.Run(Options(clone), new VersioningEngine());
+
+        result.Status.ShouldBe(BotStatus.Pushed);
+        remote.FilesAtHead("models/").ShouldBe(["models/alpha/versions/0001.yaml", "models/beta/versions/0001.yaml"]);
+    }
+
+    [Fact]
+    public async Task Two_bots_started_together_register_one_version_and_lose_no_commit()
+    {
+        using var remote = new GitRemoteFixture();
+        var first = remote.Clone();
+        var second = remote.Clone();
+        var user = GitRemoteFixture.CommitAndPush(first, "specs/alpha.yaml", "kind: ModelInstance\nname: alpha\nlr: 0.05\n", "alpha: lr 0.05");
+        GitRemoteFixture.Update(second);
+        // Slow applies make an overlap certain if the lock did not exclude them.
+        var engine = new VersioningEngine { ApplyDuration = TimeSpan.FromMilliseconds(150) };
+        using var start = new Barrier(2);
+
+        var runs = new[] { (first, "bot-a"), (second, "bot-b") }.Select(c => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return ReconcileBot.Run(Options(c.Item1, c.Item2) with { StartedFor = user }, engine);
+        })).ToArray();
+        var results = await Task.WhenAll(runs);
+
+        results.Count(r => r.Status == BotStatus.Pushed).ShouldBe(1, string.Join("\n", results.Select(r => r.Summary)));
+        results.Count(r => r.Status == BotStatus.NothingToDo).ShouldBe(1, string.Join("\n", results.Select(r => r.Summary)));
+        engine.MaxConcurrentApplies.ShouldBe(1);
+        var history = remote.History();
+        history.Select(h => h.Author).ShouldBe([BotIdentity.Default.Name, "Ada Quant", "Ada Quant"]);
+        history[1].Sha.ShouldBe(user);
+        history[0].Added.ShouldBe(["models/alpha/versions/0001.yaml"]);
+        remote.FilesAtHead("models/").ShouldBe(["models/alpha/versions/0001.yaml"]);
+        remote.RemoteRef(RemoteLockOptions.DefaultRefName).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Three_bots_for_the_same_head_register_one_version()
+    {
+        using var remote = new GitRemoteFixture();
+        var clones = Enumerable.Range(0, 3).Select(_ => remote.Clone()).ToList();
+        var engine = new VersioningEngine();
+        var pushed = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            // Each user change starts a bot, all three at once, each on its own clone.
+            var clone = clones[i];
+            GitRemoteFixture.Update(clone);
+            var sha = GitRemoteFixture.CommitAndPush(clone, "specs/alpha.yaml", $"kind: ModelInstance\nname: alpha\nlr: 0.0{i + 1}\n", $"alpha {i}");
+            pushed.Add(sha);
+        }
+        var runs = clones.Select((c, i) => Task.Run(() =>
+        {
+            GitRemoteFixture.Update(c);
+            return ReconcileBot.Run(Options(c, $"bot-{i}") with { StartedFor = pushed[^1] }, engine);
+        })).ToArray();
+        var results = await Task.WhenAll(runs);
+
+        results.Count(r => r.Status == BotStatus.Pushed).ShouldBe(1);
+        var versionFiles = remote.History().SelectMany(h => h.Added).Where(p => p.StartsWith("models/", StringComparison.Ordinal)).ToList();
+        versionFiles.ShouldBe(["models/alpha/versions/0001.yaml"]);
+        remote.History().Count(h => h.Author == "Ada Quant").ShouldBe(4);
+    }
+
+    [Fact]
+    public void A_push_race_is_resolved_by_fetching_and_applying_again_on_top()
+    {
+        using var remote = new GitRemoteFixture();
+        var bot = remote.Clone();
+        var rival = remote.Clone();
+        string? rivalCommit = null;
+        var engine = new VersioningEngine
+        {
+            // Between the bot's fetch and its push, a researcher pushes a new instance.
+            DuringApply = n =>
+            {
+                if (n == 1)
+                {
+                    rivalCommit = GitRemoteFixture.CommitAndPush(rival, "specs/beta.yaml", "kind: ModelInstance\nname: beta\n", "add beta");
+                }
+            },
+        };
+
+        var result = ReconcileBot.Run(Options(bot) with { ContinueWhenSuperseded = false }, engine);
+
+        result.Status.ShouldBe(BotStatus.Pushed, string.Join("\n", result.Messages));
+        result.Attempts.ShouldBe(2);
+        result.Messages.ShouldContain(m => m.StartsWith("attempt 1: push rejected", StringComparison.Ordinal));
+        var history = remote.History();
+        history.Count.ShouldBe(3);
+        history[1].Sha.ShouldBe(rivalCommit);
+        history[0].Parent.ShouldBe(rivalCommit);
+        // The second apply saw the rival's spec too: one commit registers both.
+        history[0].Added.ShouldBe(["models/alpha/versions/0001.yaml", "models/beta/versions/0001.yaml"]);
+        remote.FilesAtHead("models/").ShouldBe(["models/alpha/versions/0001.yaml", "models/beta/versions/0001.yaml"]);
+    }
+
+    [Fact]
+    public void A_remote_that_keeps_moving_exhausts_the_retries_and_pushes_nothing()
+    {
+        using var remote = new GitRemoteFixture();
+        var bot = remote.Clone();
+        var rival = remote.Clone();
+        var engine = new VersioningEngine
+        {
+            DuringApply = n => GitRemoteFixture.CommitAndPush(rival, $"notes/{n}.md", "busy\n", $"note {n}"),
+        };
+
+        var result = ReconcileBot.Run(Options(bot) with { MaxRetries = 2 }, engine);
+
+        result.Status.ShouldBe(BotStatus.RetriesExhausted);
+        result.Succeeded.ShouldBeFalse();
+        result.Attempts.ShouldBe(3);
+        engine.Applies.ShouldBe(3);
+        remote.History().ShouldAllBe(h => h.Author == "Ada Quant");
+        remote.RemoteRef(RemoteLockOptions.DefaultRefName).ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_run_superseded_by_a_newer_push_stops_early_and_releases_the_lock()
+    {
+        using var remote = new GitRemoteFixture();
+        var bot = remote.Clone();
+        var startedFor = GitRemoteFixture.CommitAndPush(bot, "specs/alpha.yaml", "kind: ModelInstance\nname: alpha\nlr: 0.2\n", "lr 0.2");
+        var other = remote.Clone();
+        var newer = GitRemoteFixture.CommitAndPush(other, "specs/alpha.yaml", "kind: ModelInstance\nname: alpha\nlr: 0.3\n", "lr 0.3");
+        var engine = new VersioningEngine();
+
+        var result = ReconcileBot.Run(Options(bot) with { StartedFor = startedFor }, engine);
+
+        result.Status.ShouldBe(BotStatus.Superseded);
+        result.Succeeded.ShouldBeTrue();
+        result.Summary.ShouldContain(newer[..7]);
+        engine.Applies.ShouldBe(0);
+        remote.History()[0].Sha.ShouldBe(newer);
+        remote.RemoteRef(RemoteLockOptions.DefaultRefName).ShouldBeNull();
+
+        // Told to continue, it reconciles on top of the newer commit.
+        var forced = ReconcileBot.Run(Options(bot, "run-2") with { StartedFor = startedFor, ContinueWhenSuperseded = true }, engine);
+        forced.Status.ShouldBe(BotStatus.Pushed);
+        remote.History()[0].Parent.ShouldBe(newer);
+    }
+
+    [Fact]
+    public void A_run_waits_for_the_lock_and_fails_naming_the_holder()
+    {
+        using var remote = new GitRemoteFixture();
+        var holderClone = remote.Clone();
+        using var holderSession = new GitRemoteSession(holderClone);
+        var holder = new RemoteLock(holderSession, new RemoteLockOptions { HolderId = "nightly-77", Host = "runner-3", ProcessId = 4242 });
+        holder.TryAcquire().Status.ShouldBe(LockStatus.Acquired);
+        var engine = new VersioningEngine();
+
+        var result = ReconcileBot.Run(Options(remote.Clone()) with { LockWait = TimeSpan.FromMilliseconds(300) }, engine);
+
+        result.Status.ShouldBe(BotStatus.LockUnavailable);
+        result.LockHolder!.Holder.ShouldBe("nightly-77");
+        result.Summary.ShouldContain("nightly-77 on runner-3 (pid 4242)");
+        result.Summary.ShouldContain("git push origin :refs/optaic/reconcile-lock");
+        engine.Applies.ShouldBe(0);
+        holder.Current()!.Holder.ShouldBe("nightly-77"); // not released by the loser
+    }
+
+    [Fact]
+    public void A_run_refuses_a_working_tree_with_uncommitted_changes()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+        File.WriteAllText(Path.Combine(clone, "specs", "alpha.yaml"), "kind: ModelInstance\nname: alpha\nlr: 9\n");
+
+        var result = ReconcileBot.Run(Options(clone), new VersioningEngine());
+
+        result.Status.ShouldBe(BotStatus.Refused);
+        result.Summary.ShouldContain("specs/alpha.yaml");
+        File.ReadAllText(Path.Combine(clone, "specs", "alpha.yaml")).ShouldContain("lr: 9"); // untouched
+        remote.RemoteRef(RemoteLockOptions.DefaultRefName).ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_run_refuses_a_commit_that_is_not_on_the_remote()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+        using (var repo = new Repository(clone))
+        {
+            File.WriteAllText(Path.Combine(clone, "local.md"), "not pushed\n");
+            Commands.Stage(repo, "local.md");
+            repo.Commit("local only", GitRemoteFixture.User, GitRemoteFixture.User);
+        }
+
+        var result = ReconcileBot.Run(Options(clone), new VersioningEngine());
+
+        result.Status.ShouldBe(BotStatus.Refused);
+        result.Summary.ShouldContain("push it first");
+        using var check = new Repository(clone);
+        check.Head.Tip.MessageShort.ShouldBe("local only"); // the local commit is still checked out
+    }
+
+    [Fact]
+    public void The_commit_message_counts_and_lists_the_actions_and_ends_with_the_trailer()
+    {
+        var message = ReconcileBot.CommitMessage(["~ retrain spx-alpha v3: hyperparameters.learningRate 0.1 -> 0.05", "~ reinfer spx-ensemble"], "42");
+
+        message.ShouldBe("optaic: reconcile 2 actions\n\n- ~ retrain spx-alpha v3: hyperparameters.learningRate 0.1 -> 0.05\n- ~ reinfer spx-ensemble\n\nOptaic-Reconcile: 42\n");
+        ReconcileBot.HasTrailer(message).ShouldBeTrue();
+        ReconcileBot.HasTrailer("fix: mention Optaic-Reconcile: in the docs").ShouldBeFalse();
+    }
+}
