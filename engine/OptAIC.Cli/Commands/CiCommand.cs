@@ -11,7 +11,50 @@ public static class CiCommand
     {
         var ci = new Command("ci", "The CI bot: check a pull request; reconcile the main branch.");
         ci.Add(PullRequest(repoOption));
+        ci.Add(Reconcile(repoOption));
         return ci;
+    }
+
+    private static Command Reconcile(Option<string?> repoOption)
+    {
+        var remote = new Option<string>("--remote") { Description = "The remote to push to.", DefaultValueFactory = _ => "origin" };
+        var branch = new Option<string>("--branch") { Description = "The branch to reconcile.", DefaultValueFactory = _ => "main" };
+        var scheduled = new Option<bool>("--scheduled") { Description = "A scheduled run (nightly): reconcile even when the last commit is the bot's own, and on top of newer commits." };
+        var maxRetries = new Option<int>("--max-retries") { Description = "Fetch, re-plan and push again this many times after a rejected push.", DefaultValueFactory = _ => 3 };
+        var lockWait = new Option<int>("--lock-wait") { Description = "Seconds to wait for another bot's lock on the remote.", DefaultValueFactory = _ => 1200 };
+        var command = new Command("reconcile", "On the main branch: apply, commit as the bot, push; retry on a moved remote; one bot at a time (a lease on the remote).")
+        {
+            remote, branch, scheduled, maxRetries, lockWait,
+        };
+        command.SetAction((result, ct) => CommandGuard.RunAsync(() =>
+        {
+            var root = RepositoryLocator.Find(result.GetValue(repoOption));
+            var session = OptAIC.Engine.Reconcile.ReconcileSession.Open(root);
+            if (!PlanCommand.ReportInvalidSpecs(session))
+            {
+                return Task.FromResult(ExitCodes.Failed);
+            }
+            var project = session.Specs.ProjectSettings;
+            var isScheduled = result.GetValue(scheduled);
+            var options = new ReconcileBotOptions
+            {
+                RepositoryRoot = root,
+                Remote = result.GetValue(remote)!,
+                Branch = result.GetValue(branch)!,
+                StartedFor = Environment.GetEnvironmentVariable("GITHUB_SHA"),
+                RunId = Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } id ? $"gh-{id}" : Guid.NewGuid().ToString("N")[..12],
+                Identity = new BotIdentity(project.Commit?.AuthorName ?? BotIdentity.Default.Name, project.Commit?.AuthorEmail ?? BotIdentity.Default.Email),
+                SkipWhenHeadIsBotCommit = !isScheduled,
+                ContinueWhenSuperseded = isScheduled,
+                MaxRetries = result.GetValue(maxRetries),
+                LockWait = TimeSpan.FromSeconds(result.GetValue(lockWait)),
+                Log = line => System.Console.Out.WriteLine(line),
+            };
+            var outcome = ReconcileBot.Run(options, new EngineReconciler(new OptAIC.Engine.Reconcile.ApplyOptions { Actor = options.Identity.Name }), ct);
+            System.Console.Out.WriteLine($"{outcome.Status}: {outcome.Summary}");
+            return Task.FromResult(outcome.Succeeded ? ExitCodes.Ok : ExitCodes.Failed);
+        }));
+        return command;
     }
 
     private static Command PullRequest(Option<string?> repoOption)
