@@ -18,8 +18,11 @@ if (args is ["scenario", var name, ..])
         case "plan":
             PlanScenario.Run();
             break;
+        case "plan-phases":
+            PlanPhases.Run();
+            break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases");
             return 2;
     }
     return 0;

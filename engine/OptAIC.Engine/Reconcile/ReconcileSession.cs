@@ -83,7 +83,8 @@ public sealed class ReconcileSession
         TrainerVersion,
         now ?? DateTimeOffset.UtcNow);
 
-    public RegistrySnapshot Snapshot() => RegistryReader.Read(Registry, HeadCommit());
+    public RegistrySnapshot Snapshot() =>
+        RegistryReader.Read(Registry, HeadCommit(), Path.Combine(WorkFolder, "cache", "registry-snapshot.json"));
 
     public Plan Plan(DateTimeOffset? now = null)
     {

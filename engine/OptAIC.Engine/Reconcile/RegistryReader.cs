@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using OptAIC.Engine.Registry;
 
 namespace OptAIC.Engine.Reconcile;
@@ -7,6 +8,39 @@ namespace OptAIC.Engine.Reconcile;
 /// <summary>Reads the registry's records into the planner's <see cref="RegistrySnapshot"/>.</summary>
 public static class RegistryReader
 {
+    /// <summary>
+    /// The snapshot, from a cache file when the registry's state hash (paths, sizes and write times of
+    /// its files) is the one the cache was made for: a plan with nothing to do then parses no record.
+    /// </summary>
+    public static RegistrySnapshot Read(RegistryStore store, string? commit, string? cacheFile)
+    {
+        var state = StateHash(store.Root);
+        if (cacheFile is not null && File.Exists(cacheFile))
+        {
+            try
+            {
+                var cached = JsonSerializer.Deserialize<CachedSnapshot>(File.ReadAllBytes(cacheFile));
+                if (cached is not null && cached.StateHash == state && cached.Format == CachedSnapshot.CurrentFormat)
+                {
+                    return new RegistrySnapshot { Commit = commit, StateHash = state, Instances = cached.Instances };
+                }
+            }
+            catch (JsonException)
+            {
+                // A damaged cache is rebuilt, never fatal.
+            }
+        }
+        var snapshot = Read(store, commit);
+        if (cacheFile is not null && snapshot.StateHash == state)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(cacheFile)!);
+            var temp = $"{cacheFile}.tmp-{Guid.NewGuid():N}";
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(new CachedSnapshot { StateHash = state, Instances = new(snapshot.Instances, StringComparer.Ordinal) }));
+            File.Move(temp, cacheFile, overwrite: true);
+        }
+        return snapshot;
+    }
+
     public static RegistrySnapshot Read(RegistryStore store, string? commit)
     {
         var instances = new Dictionary<string, InstanceState>(StringComparer.Ordinal);
@@ -96,6 +130,17 @@ public static class RegistryReader
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
+}
+
+internal sealed class CachedSnapshot
+{
+    public const int CurrentFormat = 1;
+
+    public int Format { get; set; } = CurrentFormat;
+
+    public string StateHash { get; set; } = "";
+
+    public Dictionary<string, InstanceState> Instances { get; set; } = [];
 }
 
 internal static class Stages

@@ -41,7 +41,7 @@ public static class PlanScenario
     }
 
     /// <summary>Registers one version per instance and records what was applied, as a complete apply would.</summary>
-    private static void Seed(string root)
+    internal static void Seed(string root)
     {
         var session = ReconcileSession.Open(root);
         session.EnsureValid();
