@@ -112,13 +112,20 @@ public class RecordYamlTests
         };
         var run = new RunRecord
         {
-            RunId = "r1", Instance = "spx-alpha", Kind = RunKind.Training, Status = RunStatus.Failed,
-            StartedAt = RegistryTestData.Created, FinishedAt = RegistryTestData.Created.AddMinutes(3),
-            Error = "gate ic >= 0.02 failed: 0.011", Details = new(StringComparer.Ordinal) { ["rows"] = 3750L, ["folds"] = new List<object?> { 1L, 2.5, "x", null } },
+            RunId = "r1",
+            Instance = "spx-alpha",
+            Kind = RunKind.Training,
+            Status = RunStatus.Failed,
+            StartedAt = RegistryTestData.Created,
+            FinishedAt = RegistryTestData.Created.AddMinutes(3),
+            Error = "gate ic >= 0.02 failed: 0.011",
+            Details = new(StringComparer.Ordinal) { ["rows"] = 3750L, ["folds"] = new List<object?> { 1L, 2.5, "x", null } },
         };
         var status = new InstanceStatus
         {
-            Instance = "spx-alpha", Health = Health.Degraded, HealthReason = "drift on vol_20d",
+            Instance = "spx-alpha",
+            Health = Health.Degraded,
+            HealthReason = "drift on vol_20d",
             Applied = new(StringComparer.Ordinal) { [AppliedActions.Train] = new AppliedAction { Fingerprint = "f", At = RegistryTestData.Created, Version = 2 } },
         };
 
