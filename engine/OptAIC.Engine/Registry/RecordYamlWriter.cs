@@ -130,12 +130,11 @@ internal sealed class RecordYamlWriter
         _emitter.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, entries.Count == 0 ? MappingStyle.Flow : MappingStyle.Block));
         foreach (var (key, value, untyped) in entries)
         {
-            // Keys are always read as text (or parsed by the map's key type), so they need no quoting to stay
-            // text; only characters the plain style trips on are escaped.
-            var style = key.Length > 0 && (key[0] == ' ' || key[^1] == ' ' || key.AsSpan().IndexOfAny(AwkwardCharacters) >= 0 || key.Contains('\n', StringComparison.Ordinal))
-                ? ScalarStyle.DoubleQuoted
-                : ScalarStyle.Any;
-            _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, key, style, style == ScalarStyle.Any, true));
+            // Keys are always read as text (or parsed by the map's key type), so a name-like key stays plain even
+            // when it looks like a number; anything else is double-quoted (YamlDotNet's emitter writes some
+            // plain keys its own parser rejects inside lists).
+            var style = IsNameLike(key) ? ScalarStyle.Plain : ScalarStyle.DoubleQuoted;
+            _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, key, style, style == ScalarStyle.Plain, true));
             WriteValue(value, untyped);
         }
 
@@ -196,6 +195,26 @@ internal sealed class RecordYamlWriter
 
         // Only line breaks: YamlDotNet writes a literal block that reads back empty.
         return text.AsSpan().IndexOfAny("\r\u0085\u2028\u2029") < 0 && text.AsSpan().ContainsAnyExcept('\n');
+    }
+
+    // Letters, digits, '_', '.', '/', '@', '+', '-' and inner single spaces, not starting with "- ".
+    private static bool IsNameLike(string key)
+    {
+        if (key.Length == 0 || key[0] == ' ' || key[^1] == ' ' || (key[0] == '-' && (key.Length == 1 || key[1] == ' ')))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < key.Length; i++)
+        {
+            var c = key[i];
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '.' or '/' or '@' or '+' or '-' || (c == ' ' && key[i - 1] != ' ')))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string KeyText(object key) => key switch
