@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace OptAIC.Engine.Registry;
 
 /// <summary>
@@ -27,15 +29,23 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Creates the file atomically only if nothing exists under that name: the rename does not replace an
-    /// existing file (on Unix .NET links the temp file to the final name, which fails if it exists), so of two
-    /// processes racing for one name exactly one wins. Returns false when the name was taken.
+    /// Creates the file atomically only if nothing exists under that name, so of two processes racing for one
+    /// name exactly one wins; returns false when the name was taken. The complete content appears at once: on
+    /// Unix the temporary file is hard-linked to the final name (link(2) fails if the name exists; .NET's
+    /// File.Move without overwrite checks and then renames, which two processes can both pass); on Windows
+    /// MoveFileEx without replace does the same. Where hard links are not supported the file is created
+    /// exclusively (O_EXCL) and then filled: still exclusive, but a kill could leave it partly written.
     /// </summary>
     public static bool TryCreate(string path, ReadOnlySpan<byte> content)
     {
         if (File.Exists(path))
         {
             return false;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            return TryCreateByLink(path, content);
         }
 
         var temp = WriteTemp(path, content);
@@ -57,6 +67,37 @@ public static class AtomicFile
     }
 
     public static bool IsTempFile(string path) => Path.GetFileName(path).EndsWith(TempSuffix, StringComparison.Ordinal);
+
+    private static bool TryCreateByLink(string path, ReadOnlySpan<byte> content)
+    {
+        var temp = WriteTemp(path, content);
+        try
+        {
+            switch (UnixLink.TryLink(temp, path))
+            {
+                case UnixLink.Result.Linked:
+                    return true;
+                case UnixLink.Result.Exists:
+                    return false;
+            }
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+
+        try
+        {
+            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+    }
 
     private static string WriteTemp(string path, ReadOnlySpan<byte> content)
     {
@@ -93,4 +134,38 @@ public static class AtomicFile
             // Left for Verify to report.
         }
     }
+}
+
+/// <summary>link(2) from the C library, for a rename that never replaces an existing file.</summary>
+internal static class UnixLink
+{
+    private const int EEXIST = 17; // Linux, macOS and the BSDs agree.
+
+    public enum Result
+    {
+        Linked,
+        Exists,
+        Unsupported,
+    }
+
+    public static Result TryLink(string existing, string newPath)
+    {
+        try
+        {
+            if (Link(existing, newPath) == 0)
+            {
+                return Result.Linked;
+            }
+
+            return Marshal.GetLastPInvokeError() == EEXIST ? Result.Exists : Result.Unsupported;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return Result.Unsupported;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
 }

@@ -139,8 +139,13 @@ internal sealed class RecordShape
             throw new NotSupportedException($"Record collections must be generic; {type} is not.");
         }
 
-        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && p.GetMethod!.IsPublic && p.SetMethod is { IsPublic: true })
+        // Properties that can be read back (public get and set); a type without any, such as an anonymous
+        // type, is written with all its readable properties.
+        var readable = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && p.GetMethod!.IsPublic)
+            .ToList();
+        var settable = readable.Where(p => p.SetMethod is { IsPublic: true }).ToList();
+        var properties = (settable.Count > 0 ? settable : readable)
             .OrderBy(p => Depth(p.DeclaringType!))
             .ThenBy(p => p.MetadataToken)
             .Select(p => new RecordProperty(p, KeyName(p.Name), IsNonNullableReference(p)))

@@ -20,7 +20,11 @@ internal static class RecordYamlReader
 
     public static object? ReadTree(string yaml, string source) => ToTree(Parse(yaml, source), source);
 
-    private static Node Parse(string yaml, string source)
+    private static YamlNode Parse(string yaml, string source) =>
+        FastYamlParser.TryParse(yaml, out var root) ? root! : ParseWithYamlDotNet(yaml, source);
+
+    /// <summary>The general parser: all of YAML, and the error messages for what is not valid.</summary>
+    internal static YamlNode ParseWithYamlDotNet(string yaml, string source)
     {
         try
         {
@@ -48,7 +52,7 @@ internal static class RecordYamlReader
         }
     }
 
-    private static Node ReadNode(IParser parser, string source)
+    private static YamlNode ReadNode(IParser parser, string source)
     {
         var current = parser.Current ?? throw new RegistryFormatException(source, 0, 0, "unexpected end of file");
         if (current is AnchorAlias || current is NodeEvent { Anchor.IsEmpty: false })
@@ -65,26 +69,26 @@ internal static class RecordYamlReader
         {
             case Scalar scalar:
                 parser.MoveNext();
-                return new ScalarNode(scalar.Start, scalar.Value, scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty);
+                return new YamlScalar(Line(scalar.Start), Column(scalar.Start), scalar.Value, scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty);
             case SequenceStart start:
                 {
                     parser.MoveNext();
-                    var items = new List<Node>();
+                    var items = new List<YamlNode>();
                     while (!parser.TryConsume<SequenceEnd>(out _))
                     {
                         items.Add(ReadNode(parser, source));
                     }
 
-                    return new SequenceNode(start.Start, items);
+                    return new YamlSequence(Line(start.Start), Column(start.Start), items);
                 }
 
             case MappingStart start:
                 {
                     parser.MoveNext();
-                    var entries = new List<KeyValuePair<ScalarNode, Node>>();
+                    var entries = new List<KeyValuePair<YamlScalar, YamlNode>>();
                     while (!parser.TryConsume<MappingEnd>(out _))
                     {
-                        if (ReadNode(parser, source) is not ScalarNode key)
+                        if (ReadNode(parser, source) is not YamlScalar key)
                         {
                             throw Error(source, parser.Current!.Start, "map keys must be plain text");
                         }
@@ -92,7 +96,7 @@ internal static class RecordYamlReader
                         entries.Add(new(key, ReadNode(parser, source)));
                     }
 
-                    return new MappingNode(start.Start, entries);
+                    return new YamlMapping(Line(start.Start), Column(start.Start), entries);
                 }
 
             default:
@@ -100,14 +104,14 @@ internal static class RecordYamlReader
         }
     }
 
-    private static object? Bind(Node node, RecordShape shape, object? existing, string path, string source)
+    private static object? Bind(YamlNode node, RecordShape shape, object? existing, string path, string source)
     {
         if (shape.Kind == ShapeKind.Untyped)
         {
             return ToTree(node, source);
         }
 
-        if (node is ScalarNode { IsPlain: true } n && YamlScalars.IsNull(n.Value)
+        if (node is YamlScalar { IsPlain: true } n && YamlScalars.IsNull(n.Value)
             && (shape.Kind is ShapeKind.Nullable or ShapeKind.String or ShapeKind.List or ShapeKind.Array or ShapeKind.Map or ShapeKind.Object))
         {
             return null;
@@ -119,18 +123,18 @@ internal static class RecordYamlReader
                 return Bind(node, RecordShape.Of(shape.ItemType!), null, path, source);
             case ShapeKind.List:
             case ShapeKind.Array:
-                return BindList(Expect<SequenceNode>(node, "a list", path, source), shape, existing, path, source);
+                return BindList(Expect<YamlSequence>(node, "a list", path, source), shape, existing, path, source);
             case ShapeKind.Map:
-                return BindMap(Expect<MappingNode>(node, "a map", path, source), shape, existing, path, source);
+                return BindMap(Expect<YamlMapping>(node, "a map", path, source), shape, existing, path, source);
             case ShapeKind.Object:
-                return BindObject(Expect<MappingNode>(node, "a map of keys", path, source), shape, path, source);
+                return BindObject(Expect<YamlMapping>(node, "a map of keys", path, source), shape, path, source);
             default:
-                var scalar = Expect<ScalarNode>(node, "a single value", path, source);
+                var scalar = Expect<YamlScalar>(node, "a single value", path, source);
                 return ParseScalar(scalar, shape, path, source);
         }
     }
 
-    private static object ParseScalar(ScalarNode node, RecordShape shape, string path, string source)
+    private static object ParseScalar(YamlScalar node, RecordShape shape, string path, string source)
     {
         var text = node.Value;
         object? value = shape.Kind switch
@@ -156,7 +160,7 @@ internal static class RecordYamlReader
             _ => throw new NotSupportedException($"Cannot read {shape.Type}."),
         };
 
-        return value ?? throw Error(source, node.Start, $"{Where(path)}expected {Describe(shape)}, found '{text}'");
+        return value ?? throw Error(source, node, $"{Where(path)}expected {Describe(shape)}, found '{text}'");
     }
 
     private static object? ParseEnum(Type type, string text)
@@ -169,7 +173,7 @@ internal static class RecordYamlReader
         return Enum.TryParse(type, text, ignoreCase: true, out var value) && Enum.IsDefined(type, value!) ? value : null;
     }
 
-    private static IList BindList(SequenceNode node, RecordShape shape, object? existing, string path, string source)
+    private static IList BindList(YamlSequence node, RecordShape shape, object? existing, string path, string source)
     {
         IList list;
         if (shape.Kind == ShapeKind.List && existing is IList reusable && !reusable.IsReadOnly && !reusable.IsFixedSize)
@@ -203,7 +207,7 @@ internal static class RecordYamlReader
         return list;
     }
 
-    private static IDictionary BindMap(MappingNode node, RecordShape shape, object? existing, string path, string source)
+    private static IDictionary BindMap(YamlMapping node, RecordShape shape, object? existing, string path, string source)
     {
         IDictionary map;
         if (existing is IDictionary reusable && !reusable.IsReadOnly)
@@ -222,7 +226,7 @@ internal static class RecordYamlReader
             var key = ParseKey(keyNode, shape.KeyType!, path, source);
             if (map.Contains(key))
             {
-                throw Error(source, keyNode.Start, $"{Where(path)}key '{keyNode.Value}' appears twice");
+                throw Error(source, keyNode, $"{Where(path)}key '{keyNode.Value}' appears twice");
             }
 
             map.Add(key, Bind(valueNode, item, null, Join(path, keyNode.Value), source));
@@ -231,7 +235,7 @@ internal static class RecordYamlReader
         return map;
     }
 
-    private static object ParseKey(ScalarNode key, Type type, string path, string source)
+    private static object ParseKey(YamlScalar key, Type type, string path, string source)
     {
         if (type == typeof(string))
         {
@@ -245,11 +249,11 @@ internal static class RecordYamlReader
         }
         catch (RegistryFormatException)
         {
-            throw Error(source, key.Start, $"{Where(path)}key '{key.Value}' is not {Describe(shape)}");
+            throw Error(source, key, $"{Where(path)}key '{key.Value}' is not {Describe(shape)}");
         }
     }
 
-    private static object BindObject(MappingNode node, RecordShape shape, string path, string source)
+    private static object BindObject(YamlMapping node, RecordShape shape, string path, string source)
     {
         var record = Activator.CreateInstance(shape.Type)
             ?? throw new NotSupportedException($"Record type {shape.Type} needs a public parameterless constructor.");
@@ -260,12 +264,12 @@ internal static class RecordYamlReader
             if (!shape.PropertiesByKey.TryGetValue(key, out var property))
             {
                 var expected = string.Join(", ", shape.Properties.Select(p => p.Key));
-                throw Error(source, keyNode.Start, $"{Where(path)}unknown key '{key}' (a typo, or a record written by a newer engine?); expected one of: {expected}");
+                throw Error(source, keyNode, $"{Where(path)}unknown key '{key}' (a typo, or a record written by a newer engine?); expected one of: {expected}");
             }
 
             if (!seen.Add(key))
             {
-                throw Error(source, keyNode.Start, $"{Where(path)}key '{key}' appears twice");
+                throw Error(source, keyNode, $"{Where(path)}key '{key}' appears twice");
             }
 
             var propertyPath = Join(path, key);
@@ -273,7 +277,7 @@ internal static class RecordYamlReader
             var value = Bind(valueNode, RecordShape.Of(property.Type), existing, propertyPath, source);
             if (value is null && property.NonNullable)
             {
-                throw Error(source, valueNode.Start, $"'{propertyPath}' must have a value, not null");
+                throw Error(source, valueNode, $"'{propertyPath}' must have a value, not null");
             }
 
             if (property.CanWrite)
@@ -289,22 +293,22 @@ internal static class RecordYamlReader
         return record;
     }
 
-    private static object? ToTree(Node node, string source)
+    private static object? ToTree(YamlNode node, string source)
     {
         switch (node)
         {
-            case ScalarNode scalar:
+            case YamlScalar scalar:
                 return scalar.IsPlain ? YamlScalars.ResolvePlain(scalar.Value) : scalar.Value;
-            case SequenceNode sequence:
+            case YamlSequence sequence:
                 return sequence.Items.Select(i => ToTree(i, source)).ToList();
             default:
-                var mapping = (MappingNode)node;
+                var mapping = (YamlMapping)node;
                 var map = new SortedDictionary<string, object?>(RecordKeyOrder.Instance);
                 foreach (var (key, value) in mapping.Entries)
                 {
                     if (!map.TryAdd(key.Value, ToTree(value, source)))
                     {
-                        throw Error(source, key.Start, $"key '{key.Value}' appears twice");
+                        throw Error(source, key, $"key '{key.Value}' appears twice");
                     }
                 }
 
@@ -312,8 +316,8 @@ internal static class RecordYamlReader
         }
     }
 
-    private static T Expect<T>(Node node, string what, string path, string source)
-        where T : Node
+    private static T Expect<T>(YamlNode node, string what, string path, string source)
+        where T : YamlNode
     {
         if (node is T typed)
         {
@@ -322,11 +326,11 @@ internal static class RecordYamlReader
 
         var found = node switch
         {
-            ScalarNode s => $"'{s.Value}'",
-            SequenceNode => "a list",
+            YamlScalar s => $"'{s.Value}'",
+            YamlSequence => "a list",
             _ => "a map",
         };
-        throw Error(source, node.Start, $"{Where(path)}expected {what}, found {found}");
+        throw Error(source, node, $"{Where(path)}expected {what}, found {found}");
     }
 
     private static string Describe(RecordShape shape) => shape.Kind switch
@@ -347,33 +351,19 @@ internal static class RecordYamlReader
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
     private static RegistryFormatException Error(string source, Mark mark, string message) =>
-        new(source, (int)mark.Line, (int)mark.Column, message);
+        new(source, Line(mark), Column(mark), message);
+
+    private static RegistryFormatException Error(string source, YamlNode node, string message) =>
+        new(source, node.Line, node.Column, message);
+
+    private static int Line(Mark mark) => (int)mark.Line;
+
+    private static int Column(Mark mark) => (int)mark.Column;
 
     // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: 20) - (Line: …): "; the position is reported separately.
     private static string Unprefixed(string message)
     {
         var at = message.IndexOf("): ", StringComparison.Ordinal);
         return message.StartsWith("(Line", StringComparison.Ordinal) && at >= 0 ? message[(at + 3)..] : message;
-    }
-
-    private abstract class Node(Mark start)
-    {
-        public Mark Start { get; } = start;
-    }
-
-    private sealed class ScalarNode(Mark start, string value, bool isPlain) : Node(start)
-    {
-        public string Value { get; } = value;
-        public bool IsPlain { get; } = isPlain;
-    }
-
-    private sealed class SequenceNode(Mark start, List<Node> items) : Node(start)
-    {
-        public List<Node> Items { get; } = items;
-    }
-
-    private sealed class MappingNode(Mark start, List<KeyValuePair<ScalarNode, Node>> entries) : Node(start)
-    {
-        public List<KeyValuePair<ScalarNode, Node>> Entries { get; } = entries;
     }
 }

@@ -20,6 +20,9 @@ internal sealed class RecordYamlWriter
         indentSequences: false,
         newLine: "\n");
 
+    private static readonly System.Buffers.SearchValues<char> AwkwardCharacters = System.Buffers.SearchValues.Create(
+        "\t\r\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000b\u000c\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f\u0085\u2028\u2029\ufeff");
+
     private readonly Emitter _emitter;
 
     private RecordYamlWriter(TextWriter output) => _emitter = new Emitter(output, Settings);
@@ -30,13 +33,15 @@ internal sealed class RecordYamlWriter
         var writer = new RecordYamlWriter(text);
         writer._emitter.Emit(new StreamStart());
         writer._emitter.Emit(new DocumentStart(null, null, isImplicit: true));
-        writer.WriteValue(value);
+        writer.WriteValue(value, untyped: false);
         writer._emitter.Emit(new DocumentEnd(isImplicit: true));
         writer._emitter.Emit(new StreamEnd());
         return text.ToString();
     }
 
-    private void WriteValue(object? value)
+    // Inside an untyped slot (a property, map value or list item of type object) objects are written with
+    // sorted keys, as they read back as sorted maps: so the first write is already what every rewrite gives.
+    private void WriteValue(object? value, bool untyped)
     {
         switch (value)
         {
@@ -77,58 +82,66 @@ internal sealed class RecordYamlWriter
                 Text(EnumText(e));
                 break;
             case IDictionary map:
-                WriteMap(map);
+                WriteMap(map, untyped || HoldsUntyped(map));
                 break;
             case IEnumerable sequence:
-                WriteSequence(sequence);
+                WriteSequence(sequence, untyped || HoldsUntyped(sequence));
                 break;
             default:
-                WriteObject(value);
+                WriteObject(value, untyped);
                 break;
         }
     }
 
-    private void WriteObject(object value)
+    private void WriteObject(object value, bool untyped)
     {
         var shape = RecordShape.Of(value.GetType());
-        var entries = new List<(string Key, object Value)>(shape.Properties.Count);
+        var entries = new List<(string Key, object? Value, bool Untyped)>(shape.Properties.Count);
         foreach (var property in shape.Properties)
         {
             if (property.Info.GetValue(value) is { } v)
             {
-                entries.Add((property.Key, v));
+                entries.Add((property.Key, v, untyped || property.Type == typeof(object)));
             }
+        }
+
+        if (untyped)
+        {
+            entries.Sort((a, b) => RecordKeyOrder.Instance.Compare(a.Key, b.Key));
         }
 
         WriteEntries(entries);
     }
 
-    private void WriteMap(IDictionary map)
+    private void WriteMap(IDictionary map, bool untyped)
     {
-        var entries = new List<(string Key, object? Value)>(map.Count);
+        var entries = new List<(string Key, object? Value, bool Untyped)>(map.Count);
         foreach (DictionaryEntry entry in map)
         {
-            entries.Add((KeyText(entry.Key), entry.Value));
+            entries.Add((KeyText(entry.Key), entry.Value, untyped));
         }
 
         entries.Sort((a, b) => RecordKeyOrder.Instance.Compare(a.Key, b.Key));
         WriteEntries(entries);
     }
 
-    private void WriteEntries<TValue>(List<(string Key, TValue Value)> entries)
+    private void WriteEntries(List<(string Key, object? Value, bool Untyped)> entries)
     {
         _emitter.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, entries.Count == 0 ? MappingStyle.Flow : MappingStyle.Block));
-        foreach (var (key, value) in entries)
+        foreach (var (key, value, untyped) in entries)
         {
-            // Keys are always read as text (or parsed by the map's key type), so they need no quoting to stay text.
-            _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, key, ScalarStyle.Any, true, true));
-            WriteValue(value);
+            // Keys are always read as text (or parsed by the map's key type), so a name-like key stays plain even
+            // when it looks like a number; anything else is double-quoted (YamlDotNet's emitter writes some
+            // plain keys its own parser rejects inside lists).
+            var style = IsNameLike(key) ? ScalarStyle.Plain : ScalarStyle.DoubleQuoted;
+            _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, key, style, style == ScalarStyle.Plain, true));
+            WriteValue(value, untyped);
         }
 
         _emitter.Emit(new MappingEnd());
     }
 
-    private void WriteSequence(IEnumerable sequence)
+    private void WriteSequence(IEnumerable sequence, bool untyped)
     {
         var items = sequence.Cast<object?>().ToList();
 
@@ -137,24 +150,34 @@ internal sealed class RecordYamlWriter
         _emitter.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, flow ? SequenceStyle.Flow : SequenceStyle.Block));
         foreach (var item in items)
         {
-            WriteValue(item);
+            WriteValue(item, untyped);
         }
 
         _emitter.Emit(new SequenceEnd());
     }
+
+    private static bool HoldsUntyped(IEnumerable collection) =>
+        collection.GetType() is var type && !type.IsArray && RecordShape.Of(type) is { Kind: ShapeKind.List or ShapeKind.Map } shape
+            ? shape.ItemType == typeof(object)
+            : type.GetElementType() == typeof(object);
 
     private void Plain(string text) =>
         _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.Plain, true, false));
 
     private void Text(string text)
     {
-        if (YamlScalars.NeedsQuotes(text))
+        // Besides values that would read as another type, double quotes (with escapes) keep exactly what the
+        // other styles trip on: leading or trailing blanks, tabs, control and line-separator characters.
+        var multiline = text.Contains('\n', StringComparison.Ordinal);
+        if (YamlScalars.NeedsQuotes(text) || text[0] == ' ' || text[^1] == ' '
+            || text.AsSpan().IndexOfAny(AwkwardCharacters) >= 0 || (multiline && !LiteralKeepsText(text)))
         {
             _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.DoubleQuoted, false, true));
         }
         else
         {
-            var style = text.Contains('\n', StringComparison.Ordinal) && LiteralKeepsText(text) ? ScalarStyle.Literal : ScalarStyle.Any;
+            // Never "any" for several lines: YamlDotNet may then pick the folded style, which can alter text.
+            var style = multiline ? ScalarStyle.Literal : ScalarStyle.Any;
             _emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, text, style, true, true));
         }
     }
@@ -170,7 +193,28 @@ internal sealed class RecordYamlWriter
             }
         }
 
-        return text.AsSpan().IndexOfAny("\r\u0085\u2028\u2029") < 0;
+        // Only line breaks: YamlDotNet writes a literal block that reads back empty.
+        return text.AsSpan().IndexOfAny("\r\u0085\u2028\u2029") < 0 && text.AsSpan().ContainsAnyExcept('\n');
+    }
+
+    // Letters, digits, '_', '.', '/', '@', '+', '-' and inner single spaces, not starting with "- ".
+    private static bool IsNameLike(string key)
+    {
+        if (key.Length == 0 || key[0] == ' ' || key[^1] == ' ' || (key[0] == '-' && (key.Length == 1 || key[1] == ' ')))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < key.Length; i++)
+        {
+            var c = key[i];
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '.' or '/' or '@' or '+' or '-' || (c == ' ' && key[i - 1] != ' ')))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string KeyText(object key) => key switch

@@ -34,7 +34,7 @@ public sealed partial class RegistryStore
 
     /// <param name="registryRoot">The registry folder, e.g. <c>&lt;repo&gt;/models</c>.</param>
     /// <param name="artifacts">Where new artifacts go; default a <see cref="RepositoryArtifactStore"/> in the registry.</param>
-    /// <param name="time">Clock for stage changes and archive times; default the system clock.</param>
+    /// <param name="time">Clock for stage changes and archive times (kept to whole seconds); default the system clock.</param>
     public RegistryStore(string registryRoot, IArtifactStore? artifacts = null, TimeProvider? time = null)
     {
         Root = Path.GetFullPath(registryRoot);
@@ -227,7 +227,7 @@ public sealed partial class RegistryStore
             return history;
         }
 
-        var now = _time.GetUtcNow();
+        var now = Now();
         if (toStage == Stage.Production && history.Production is { } previous && previous != version)
         {
             Append(history, previous, demotePreviousTo, now, by, $"superseded by version {version}");
@@ -282,7 +282,7 @@ public sealed partial class RegistryStore
     public void Archive(string instance, string by, string reason)
     {
         var history = GetStageHistory(instance);
-        var now = _time.GetUtcNow();
+        var now = Now();
         var changed = false;
         foreach (var version in GetVersionNumbers(instance))
         {
@@ -314,7 +314,20 @@ public sealed partial class RegistryStore
     public InstanceSummary GetSummary(string instance) =>
         new(instance, GetInstanceStatus(instance), GetStageHistory(instance), GetLatest(instance));
 
-    public IReadOnlyList<InstanceSummary> GetSummaries() => ListInstances().Select(GetSummary).ToList();
+    /// <summary>Summaries of all instances in ordinal order, read in parallel (parsing, not I/O, is the cost).</summary>
+    public IReadOnlyList<InstanceSummary> GetSummaries()
+    {
+        try
+        {
+            return ListInstances().AsParallel().AsOrdered().Select(GetSummary).ToList();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Report a malformed record as itself, not wrapped.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
 
     // ---- Verification ------------------------------------------------------------------------------------------
 
@@ -494,6 +507,13 @@ public sealed partial class RegistryStore
         }
 
         throw new ArgumentException($"Artifact URI '{uri}' is neither relative to the registry nor file://.", nameof(uri));
+    }
+
+    // Whole seconds: records are read by people, and the history's order is its list order.
+    private DateTimeOffset Now()
+    {
+        var now = _time.GetUtcNow();
+        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
     }
 
     private static VersionRecord ReadVersion(string path, string instance, int version)
