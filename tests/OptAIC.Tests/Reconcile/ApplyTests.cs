@@ -126,12 +126,30 @@ public class ApplyTests
     {
         var optaic = Path.Combine(AppContext.BaseDirectory, "optaic");
         var interrupted = 0;
-        foreach (var killAfter in new[] { 1200, 2600, 4200 })
+        // Kill points taken from the child's own progress, so they land mid-run on any machine:
+        // during start-up and the first training, and right after the 2nd and the 5th finished action (of 9).
+        foreach (var killAfterActions in new[] { 0, 2, 5 })
         {
+            var killAfter = killAfterActions;
             using var repo = ExampleRepository.Create();
             using (var child = Process.Start(new ProcessStartInfo(optaic, $"apply --repo {repo.Path}") { RedirectStandardOutput = true, RedirectStandardError = true })!)
             {
-                await Task.Delay(killAfter);
+                _ = child.StandardError.ReadToEndAsync();
+                if (killAfterActions == 0)
+                {
+                    await Task.Delay(400);
+                }
+                else
+                {
+                    var finished = 0;
+                    while (finished < killAfterActions && await child.StandardOutput.ReadLineAsync() is { } line)
+                    {
+                        if (line.TrimStart().StartsWith('[') && line.Contains('/', StringComparison.Ordinal))
+                        {
+                            finished++;
+                        }
+                    }
+                }
                 if (!child.HasExited)
                 {
                     child.Kill(entireProcessTree: true);
@@ -142,22 +160,22 @@ public class ApplyTests
 
             // Whatever the kill left: no record points at a missing artifact, no half-written file is read as a record.
             var afterKill = ReconcileSession.Open(repo.Path).Registry;
-            afterKill.Verify(verifyHashes: true).Problems.Where(p => p.Kind is not (RegistryProblemKind.InterruptedWrite or RegistryProblemKind.OrphanModelCard)).ShouldBeEmpty($"killed after {killAfter} ms");
+            afterKill.Verify(verifyHashes: true).Problems.Where(p => p.Kind is not (RegistryProblemKind.InterruptedWrite or RegistryProblemKind.OrphanModelCard)).ShouldBeEmpty($"killed after {killAfter} finished actions");
 
             var result = await new Applier(ReconcileSession.Open(repo.Path)).ApplyAsync();
 
-            result.Succeeded.ShouldBeTrue($"killed after {killAfter} ms: " + string.Join("; ", result.Outcomes.Where(o => o.Failed).Select(o => o.Summary)));
+            result.Succeeded.ShouldBeTrue($"killed after {killAfter} finished actions: " + string.Join("; ", result.Outcomes.Where(o => o.Failed).Select(o => o.Summary)));
             var session = ReconcileSession.Open(repo.Path);
             session.Registry.Verify(verifyHashes: true).IsClean.ShouldBeTrue();
             foreach (var instance in new[] { "spx-alpha", "spx-linear", "spx-ensemble" })
             {
-                session.Registry.GetVersionNumbers(instance).ShouldBe([1], $"{instance}, killed after {killAfter} ms");
+                session.Registry.GetVersionNumbers(instance).ShouldBe([1], $"{instance}, killed after {killAfter} finished actions");
             }
-            session.Plan().Actions.ShouldBeEmpty($"killed after {killAfter} ms");
+            session.Plan().Actions.ShouldBeEmpty($"killed after {killAfter} finished actions");
             using var git = new Repository(repo.Path);
-            git.RetrieveStatus(new StatusOptions()).IsDirty.ShouldBeFalse($"killed after {killAfter} ms: everything is committed");
+            git.RetrieveStatus(new StatusOptions()).IsDirty.ShouldBeFalse($"killed after {killAfter} finished actions: everything is committed");
         }
-        interrupted.ShouldBeGreaterThanOrEqualTo(2, "the kills must land while apply is running");
+        interrupted.ShouldBe(3, "every kill must land while apply is running");
     }
 }
 
