@@ -47,7 +47,10 @@ public static partial class Planner
             }
             else
             {
-                trainReasons.AddRange(FingerprintParts.Reasons(applied.Parts, desired.Train.Parts));
+                // An open window (no training.end) is not retrained by new data alone: its triggers decide.
+                var openWindow = instance.Value.Training.End is null;
+                trainReasons.AddRange(FingerprintParts.Reasons(applied.Parts, desired.Train.Parts)
+                    .Where(r => !(openWindow && r.StartsWith("dataset ", StringComparison.Ordinal) && r.EndsWith(": content changed", StringComparison.Ordinal))));
                 trainReasons.AddRange(Triggers(instance.Value, state, applied, desired, context));
             }
             var trainPlanned = trainReasons.Count > 0;

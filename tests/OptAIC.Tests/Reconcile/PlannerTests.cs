@@ -68,6 +68,33 @@ public class PlannerTests
     }
 
     [Fact]
+    public void An_open_training_window_rescores_new_data_and_retrains_only_when_its_schedule_is_due()
+    {
+        var specs = ExampleSpecs(("instances/spx-alpha.yaml", "training: { start: \"2000-01-01\", end: \"2011-12-15\" }", "training: { start: \"2000-01-01\" }"));
+        var registry = Applied(specs);
+        var newData = Context with { DatasetVersions = new Dictionary<string, string> { ["spx-daily"] = "v2" } };
+
+        var sameWeek = Planner.Plan(specs, registry, newData);
+        var nextWeek = Planner.Plan(specs, registry, newData with { Now = Context.Now.AddDays(8) });
+
+        // Applied on Monday 12:00; the schedule (Mondays 06:00) is next due a week later.
+        sameWeek.Actions.Select(a => a.Id).ShouldNotContain("train:spx-alpha");
+        sameWeek.Actions.Select(a => a.Id).ShouldContain("infer:spx-alpha");
+        nextWeek.Actions.Single(a => a.Id == "train:spx-alpha").Reasons
+            .ShouldContain(r => r.StartsWith("retrain schedule due (0 6 * * 1; last trained 2026-11-23 12:00 UTC)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Triggers_never_retrain_when_the_data_has_not_moved()
+    {
+        var specs = ExampleSpecs(("instances/spx-alpha.yaml", "training: { start: \"2000-01-01\", end: \"2011-12-15\" }", "training: { start: \"2000-01-01\" }"));
+
+        var plan = Planner.Plan(specs, Applied(specs), Context with { Now = Context.Now.AddDays(30) });
+
+        plan.Actions.ShouldBeEmpty("the same data would train the same model");
+    }
+
+    [Fact]
     public void An_instance_removed_from_the_specs_is_archived_not_deleted()
     {
         var specs = ExampleSpecs();
