@@ -38,16 +38,39 @@ public static class StatusCommand
             foreach (var row in rows)
             {
                 table.Add(row.Instance, Color(row.Health), row.Production?.ToString(CultureInfo.InvariantCulture) ?? "-", row.Latest?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    row.Metric is null ? "-" : $"{row.Metric} {row.MetricValue:F3}", Date(row.LastTrained), Date(row.LastScored), row.Alerts.Count == 0 ? "-" : string.Join(", ", row.Alerts));
+                    row.Metric is null ? "-" : $"{row.Metric} {row.MetricValue:F3}", Date(row.LastTrained), Date(row.LastScored), AlertSummary(row.Alerts));
             }
             System.Console.Out.Write(table.ToString());
             foreach (var row in rows.Where(r => r.Health is "Failing" or "Degraded" && r.HealthReason is not null))
             {
-                System.Console.Out.WriteLine($"{row.Instance}: {row.HealthReason}");
+                var reason = row.HealthReason!.Length <= 160 ? row.HealthReason : row.HealthReason[..157] + "...";
+                System.Console.Out.WriteLine($"{row.Instance}: {reason}");
             }
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>"13 drift, 1 performance; rules: feature-drift" rather than every drifted column.</summary>
+    private static string AlertSummary(IReadOnlyList<string> alerts)
+    {
+        if (alerts.Count == 0)
+        {
+            return "-";
+        }
+        var drift = alerts.Count(a => a.StartsWith("drift:", StringComparison.Ordinal));
+        var performance = alerts.Count(a => a.StartsWith("performance:", StringComparison.Ordinal));
+        var rules = alerts.Where(a => !a.Contains(':', StringComparison.Ordinal)).ToList();
+        var parts = new List<string>();
+        if (drift > 0)
+        {
+            parts.Add($"{drift} drift");
+        }
+        if (performance > 0)
+        {
+            parts.Add($"{performance} performance");
+        }
+        return string.Join(", ", parts) + (rules.Count > 0 ? $"{(parts.Count > 0 ? "; " : "")}rules: {string.Join(", ", rules)}" : "");
     }
 
     private static string Date(DateTimeOffset? at) => at?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
