@@ -145,6 +145,7 @@ public static class ApplyCommand
             {
                 var mark = value.Kind switch
                 {
+                    ApplyEventKind.Failed when value.Message.StartsWith("cancelled", StringComparison.Ordinal) => Terminal.Yellow("stop"),
                     ApplyEventKind.Failed => Terminal.Red("FAILED"),
                     _ when value.Message.StartsWith("nothing registered", StringComparison.Ordinal) => Terminal.Yellow("gate"),
                     _ => Terminal.Green("ok"),
