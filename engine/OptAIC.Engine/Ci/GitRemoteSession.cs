@@ -29,6 +29,7 @@ public sealed class GitRemoteSession : IDisposable
 {
     private readonly Repository _repository;
     private readonly CredentialsFromEnvironment _credentials;
+    private readonly string? _fileRemote;
 
     public GitRemoteSession(string repositoryRoot, string remoteName = "origin", CredentialsFromEnvironment? credentials = null)
     {
@@ -48,6 +49,7 @@ public sealed class GitRemoteSession : IDisposable
             throw new GitRemoteException($"{repositoryRoot} has no remote '{remoteName}' (remotes: {(known.Length == 0 ? "none" : known)}); pass --remote");
         }
         RemoteName = remoteName;
+        _fileRemote = FileRemote.GitFolder(_repository.Network.Remotes[remoteName].Url);
         RepositoryRoot = _repository.Info.WorkingDirectory ?? _repository.Info.Path;
     }
 
@@ -83,24 +85,23 @@ public sealed class GitRemoteSession : IDisposable
     }
 
     /// <summary>The remote's refs as it advertises them now (ls-remote): canonical name to commit SHA.</summary>
-    public IReadOnlyDictionary<string, string> RemoteRefs()
+    public IReadOnlyDictionary<string, string> RemoteRefs() => Remote("list the refs of", ListRemoteRefs);
+
+    private Dictionary<string, string> ListRemoteRefs()
     {
-        return Remote("list the refs of", () =>
+        var remote = _repository.Network.Remotes[RemoteName];
+        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var listed = _credentials.Handler is { } handler
+            ? _repository.Network.ListReferences(remote, handler)
+            : _repository.Network.ListReferences(remote);
+        foreach (var reference in listed)
         {
-            var remote = _repository.Network.Remotes[RemoteName];
-            var refs = new Dictionary<string, string>(StringComparer.Ordinal);
-            var listed = _credentials.Handler is { } handler
-                ? _repository.Network.ListReferences(remote, handler)
-                : _repository.Network.ListReferences(remote);
-            foreach (var reference in listed)
+            if (reference.ResolveToDirectReference() is { } direct && !reference.CanonicalName.EndsWith("^{}", StringComparison.Ordinal))
             {
-                if (reference.ResolveToDirectReference() is { } direct && !reference.CanonicalName.EndsWith("^{}", StringComparison.Ordinal))
-                {
-                    refs[reference.CanonicalName] = direct.TargetIdentifier;
-                }
+                refs[reference.CanonicalName] = direct.TargetIdentifier;
             }
-            return refs;
-        });
+        }
+        return refs;
     }
 
     /// <summary>The commit a local ref or revision points at, or null.</summary>
@@ -162,12 +163,50 @@ public sealed class GitRemoteSession : IDisposable
         }
     }
 
-    /// <summary>Pushes <paramref name="source"/> (a local ref) to <paramref name="destination"/> on the remote; a non-forced push only fast-forwards.</summary>
-    public PushOutcome Push(string source, string destination, bool force = false) =>
-        PushRefspec($"{(force ? "+" : "")}{source}:{destination}");
+    /// <summary>
+    /// Pushes <paramref name="source"/> (a local ref) to <paramref name="destination"/> on the remote.
+    /// Without force it only fast-forwards, and a remote that moved since (even during the push) makes
+    /// it <see cref="PushStatus.Rejected"/>, never a silent overwrite.
+    /// </summary>
+    public PushOutcome Push(string source, string destination, bool force = false)
+    {
+        if (_fileRemote is null)
+        {
+            return PushRefspec($"{(force ? "+" : "")}{source}:{destination}");
+        }
+        var sha = _repository.Refs[source]?.ResolveToDirectReference()?.TargetIdentifier
+            ?? throw new GitRemoteException($"{source}: no such ref in {RepositoryRoot}");
+        // The objects travel by a push to a ref of our own; the ref itself is then set as a server would.
+        var scratch = $"refs/optaic/incoming/{Guid.NewGuid():N}";
+        var carried = PushRefspec($"{source}:{scratch}");
+        if (!carried.Succeeded)
+        {
+            return carried;
+        }
+        try
+        {
+            return Outcome(FileRemote.Update(_fileRemote, destination, sha, force));
+        }
+        finally
+        {
+            FileRemote.Update(_fileRemote, scratch, null, force: true);
+        }
+    }
 
-    /// <summary>Deletes <paramref name="destination"/> on the remote.</summary>
-    public PushOutcome DeleteRemoteRef(string destination) => PushRefspec($":{destination}");
+    /// <summary>Deletes <paramref name="destination"/> on the remote; with <paramref name="expected"/>, only while it still points there.</summary>
+    public PushOutcome DeleteRemoteRef(string destination, string? expected = null)
+    {
+        if (_fileRemote is not null)
+        {
+            return Outcome(FileRemote.Update(_fileRemote, destination, null, force: true, expected, checkExpected: expected is not null));
+        }
+        // A server deletes only if the ref still has the value it advertised when the push connected.
+        return PushRefspec($":{destination}");
+    }
+
+    private PushOutcome Outcome(string? refusal) => refusal is null
+        ? new PushOutcome(PushStatus.Pushed, null)
+        : new PushOutcome(PushStatus.Rejected, _credentials.Redact(refusal));
 
     private PushOutcome PushRefspec(string refspec)
     {
@@ -181,7 +220,7 @@ public sealed class GitRemoteSession : IDisposable
         var remote = _repository.Network.Remotes[RemoteName];
         try
         {
-            _repository.Network.Push(remote, refspec, options);
+            Remote("push to", () => _repository.Network.Push(remote, refspec, options));
         }
         catch (NonFastForwardException e)
         {
@@ -190,17 +229,13 @@ public sealed class GitRemoteSession : IDisposable
         }
         catch (NameConflictException e)
         {
-            // A file remote creating a ref that appeared since the push started.
+            // A ref that appeared since the push started.
             return new PushOutcome(PushStatus.Rejected, _credentials.Redact($"the ref exists already: {e.Message}"));
         }
         catch (LockedFileException e)
         {
             // A file remote whose ref is being written by another push at this moment.
             return new PushOutcome(PushStatus.Rejected, _credentials.Redact($"the ref is being updated by someone else: {e.Message}"));
-        }
-        catch (LibGit2SharpException e)
-        {
-            throw Failure("push to", e);
         }
         return errors.Count == 0
             ? new PushOutcome(PushStatus.Pushed, null)
@@ -211,15 +246,27 @@ public sealed class GitRemoteSession : IDisposable
 
     private T Remote<T>(string what, Func<T> action)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return action();
-        }
-        catch (LibGit2SharpException e)
-        {
-            throw Failure(what, e);
+            try
+            {
+                return action();
+            }
+            catch (LibGit2SharpException e) when (attempt < 5 && IsVanishedRef(e))
+            {
+                // A file remote lists its refs and then reads each: a ref deleted in between (a lock
+                // released at that moment) fails the listing. Listing again sees a consistent set.
+                Thread.Sleep(10 * attempt);
+            }
+            catch (LibGit2SharpException e) when (e is not (NonFastForwardException or NameConflictException or LockedFileException))
+            {
+                throw Failure(what, e);
+            }
         }
     }
+
+    private static bool IsVanishedRef(LibGit2SharpException e) =>
+        e is NotFoundException || (e.Message.Contains("reference", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase));
 
     private void Remote(string what, Action action) => Remote(what, () =>
     {

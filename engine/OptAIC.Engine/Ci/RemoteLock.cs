@@ -89,10 +89,9 @@ public sealed record RemoteLockOptions
 /// Releasing deletes the ref, only while it is still ours.
 /// </summary>
 /// <remarks>
-/// A real Git server (receive-pack) updates a ref only if it still has the value the client saw, so
-/// two bots taking over the same expired lease cannot both succeed. libgit2's file transport (used
-/// for remotes that are folders, as in tests) checks that only for refs that did not exist; taking
-/// over an expired lease there has a small window in which two bots could both believe they hold it.
+/// A Git server (receive-pack) updates a ref only if it still has the value the client saw, so two
+/// bots creating or taking over the lock cannot both succeed; for a remote that is a folder,
+/// <see cref="GitRemoteSession"/> gives the same guarantee under Git's ref lock file.
 /// </remarks>
 public sealed class RemoteLock
 {
@@ -248,7 +247,7 @@ public sealed class RemoteLock
         {
             return false;
         }
-        var outcome = _session.DeleteRemoteRef(_options.RefName);
+        var outcome = _session.DeleteRemoteRef(_options.RefName, expected: ours);
         if (_session.Repository.Refs[LocalRef] is { } local)
         {
             _session.Repository.Refs.Remove(local);

@@ -116,6 +116,32 @@ public class GitRemoteSessionTests
     }
 
     [Fact]
+    public async Task Of_divergent_pushes_racing_to_a_folder_remote_exactly_one_lands_and_none_is_overwritten()
+    {
+        using var remote = new GitRemoteFixture();
+        var clones = Enumerable.Range(0, 5).Select(_ => remote.Clone()).ToList();
+        using var start = new Barrier(clones.Count);
+
+        var pushes = clones.Select((clone, i) => Task.Run(() =>
+        {
+            using var session = new GitRemoteSession(clone);
+            File.WriteAllText(Path.Combine(clone, $"file-{i}.md"), $"{i}\n");
+            var me = new Signature($"writer-{i}", "w@example.com", DateTimeOffset.UnixEpoch);
+            var commit = session.CommitPaths([$"file-{i}.md"], $"commit {i}", me, me)!;
+            start.SignalAndWait();
+            return (Sha: commit.Sha, Outcome: session.Push("refs/heads/main", "refs/heads/main"));
+        })).ToArray();
+        var results = await Task.WhenAll(pushes);
+
+        // libgit2's own file transport would let several "succeed", each overwriting the last.
+        var landed = results.Where(r => r.Outcome.Succeeded).ShouldHaveSingleItem();
+        remote.History()[0].Sha.ShouldBe(landed.Sha);
+        results.Where(r => !r.Outcome.Succeeded).ShouldAllBe(r => r.Outcome.Status == PushStatus.Rejected);
+        using var bare = new Repository(remote.BarePath);
+        bare.Refs.Where(r => r.CanonicalName.StartsWith("refs/optaic/", StringComparison.Ordinal)).ShouldBeEmpty(); // no scratch refs left
+    }
+
+    [Fact]
     public void Commit_stages_exactly_the_given_paths_including_deletions()
     {
         using var remote = new GitRemoteFixture();
