@@ -14,6 +14,7 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     StatusCommand.Create(repo),
     HistoryCommand.Create(repo),
     CiCommand.Create(repo),
+    HooksCommand.Create(repo),
     SchemaCommand.Create(),
 };
 
