@@ -35,7 +35,9 @@ public static class CiCommand
                 return Task.FromResult(ExitCodes.Failed);
             }
             var project = session.Specs.ProjectSettings;
-            var isScheduled = result.GetValue(scheduled);
+            // A GitHub scheduled or manual run is a scheduled reconcile even without the flag.
+            var isScheduled = result.GetValue(scheduled)
+                || Environment.GetEnvironmentVariable("GITHUB_EVENT_NAME") is "schedule" or "workflow_dispatch";
             var options = new ReconcileBotOptions
             {
                 RepositoryRoot = root,
