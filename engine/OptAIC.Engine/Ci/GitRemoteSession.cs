@@ -113,7 +113,7 @@ public sealed class GitRemoteSession : IDisposable
     /// <summary>
     /// Points the local <paramref name="branch"/> at <paramref name="commitSha"/>, checks it out and
     /// makes the working tree match it exactly (like `git checkout -B branch sha; git reset --hard`).
-    /// Untracked files are left alone; the caller removes the ones it wrote.
+    /// Files tracked before and not at the commit are removed; untracked files are left alone.
     /// </summary>
     public void ResetBranch(string branch, string commitSha)
     {

@@ -63,6 +63,9 @@ public sealed record ReconcileBotOptions
 
     public BotIdentity Identity { get; init; } = BotIdentity.Default;
 
+    /// <summary>The start of the commit's first line (the Project spec's commit.messagePrefix).</summary>
+    public string MessagePrefix { get; init; } = "optaic:";
+
     /// <summary>Written into the trailer of the bot's commit and used as the lock holder id (a CI run id).</summary>
     public string RunId { get; init; } = Guid.NewGuid().ToString("N")[..12];
 
@@ -119,10 +122,10 @@ public static partial class ReconcileBot
         commit.Author.Name == identity.Name && commit.Author.Email == identity.Email && HasTrailer(commit.Message);
 
     /// <summary>The bot's commit message: "optaic: reconcile N actions", the actions, and the trailer.</summary>
-    public static string CommitMessage(IReadOnlyList<string> actions, string runId)
+    public static string CommitMessage(IReadOnlyList<string> actions, string runId, string prefix = "optaic:")
     {
         var text = new StringBuilder();
-        text.Append("optaic: reconcile ").Append(actions.Count).Append(actions.Count == 1 ? " action" : " actions").Append("\n\n");
+        text.Append(prefix.TrimEnd()).Append(" reconcile ").Append(actions.Count).Append(actions.Count == 1 ? " action" : " actions").Append("\n\n");
         foreach (var action in actions)
         {
             text.Append("- ").Append(action.ReplaceLineEndings(" ")).Append('\n');
@@ -224,22 +227,20 @@ public static partial class ReconcileBot
                     $"superseded: {options.Remote}/{branch} has moved on to {Short(newer)} since {Short(startedFor)}, which this run was started for; the run for the newer commit reconciles");
             }
 
-            var written = new HashSet<string>(StringComparer.Ordinal);
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 _attempts++;
+                // A hard reset also removes what a discarded attempt committed, so each apply starts clean.
                 session.ResetBranch(branch, remoteHead);
-                RemoveLeftovers(session, written);
                 var result = engine.Apply(session.RepositoryRoot, ct);
-                written.UnionWith(result.ChangedPaths);
                 if (!result.HasChanges)
                 {
                     return End(BotStatus.NothingToDo, $"nothing to do: the registry at {Short(remoteHead)} matches the specs");
                 }
                 var now = options.Time.GetUtcNow();
                 var signature = new Signature(options.Identity.Name, options.Identity.Email, now);
-                var commit = session.CommitPaths(result.ChangedPaths, CommitMessage(result.Actions, options.RunId), signature, signature);
+                var commit = session.CommitPaths(result.ChangedPaths, CommitMessage(result.Actions, options.RunId, options.MessagePrefix), signature, signature);
                 if (commit is null)
                 {
                     return End(BotStatus.NothingToDo, $"nothing to do: apply reported {result.ChangedPaths.Count} paths, but they are as committed at {Short(remoteHead)}");
@@ -293,20 +294,6 @@ public static partial class ReconcileBot
             var a = session.Lookup(ancestor);
             var d = session.Lookup(descendant);
             return a is not null && d is not null && session.Repository.ObjectDatabase.FindMergeBase(a, d)?.Sha == a.Sha;
-        }
-
-        /// <summary>Files an earlier attempt's apply wrote that the reset left behind (not tracked at the new head).</summary>
-        private static void RemoveLeftovers(GitRemoteSession session, IEnumerable<string> written)
-        {
-            var head = session.Head;
-            foreach (var path in written)
-            {
-                var full = Path.Combine(session.RepositoryRoot, path);
-                if (head[path] is null && File.Exists(full))
-                {
-                    File.Delete(full);
-                }
-            }
         }
 
         private void RenewQuietly(RemoteLock remoteLock)

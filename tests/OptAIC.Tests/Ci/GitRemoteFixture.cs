@@ -181,6 +181,10 @@ internal sealed class VersioningEngine : IReconcileEngine
     private static List<(string Name, int Version, string Hash)> Due(string root)
     {
         var due = new List<(string, int, string)>();
+        if (!Directory.Exists(Path.Combine(root, "specs")))
+        {
+            return due;
+        }
         foreach (var spec in Directory.EnumerateFiles(Path.Combine(root, "specs"), "*.yaml").Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileNameWithoutExtension(spec);

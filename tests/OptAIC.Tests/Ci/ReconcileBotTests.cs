@@ -174,6 +174,44 @@ public class ReconcileBotTests
     }
 
     [Fact]
+    public void Files_of_a_discarded_attempt_do_not_stay_in_the_working_tree()
+    {
+        using var remote = new GitRemoteFixture();
+        var bot = remote.Clone();
+        var rival = remote.Clone();
+        var engine = new VersioningEngine
+        {
+            // While the bot registers alpha, a researcher removes alpha: the second attempt has nothing to register.
+            DuringApply = n =>
+            {
+                if (n == 1)
+                {
+                    using var repo = new Repository(rival);
+                    File.Delete(Path.Combine(rival, "specs", "alpha.yaml"));
+                    Commands.Stage(repo, "specs/alpha.yaml");
+                    repo.Commit("remove alpha", GitRemoteFixture.User, GitRemoteFixture.User);
+                    repo.Network.Push(repo.Network.Remotes["origin"], "refs/heads/main:refs/heads/main");
+                }
+            },
+        };
+
+        var result = ReconcileBot.Run(Options(bot), engine);
+
+        result.Status.ShouldBe(BotStatus.NothingToDo, string.Join("\n", result.Messages));
+        result.Attempts.ShouldBe(2);
+        File.Exists(Path.Combine(bot, "models", "alpha", "versions", "0001.yaml")).ShouldBeFalse();
+        using var check = new Repository(bot);
+        check.RetrieveStatus(new StatusOptions { IncludeUntracked = true }).IsDirty.ShouldBeFalse();
+        remote.History()[0].Message.ShouldBe("remove alpha\n");
+    }
+
+    [Fact]
+    public void The_message_prefix_of_the_project_is_used()
+    {
+        ReconcileBot.CommitMessage(["+ train a v1"], "7", "[models]").ShouldStartWith("[models] reconcile 1 action\n");
+    }
+
+    [Fact]
     public void A_remote_that_keeps_moving_exhausts_the_retries_and_pushes_nothing()
     {
         using var remote = new GitRemoteFixture();
@@ -237,6 +275,58 @@ public class ReconcileBotTests
         result.Summary.ShouldContain("git push origin :refs/optaic/reconcile-lock");
         engine.Applies.ShouldBe(0);
         holder.Current()!.Holder.ShouldBe("nightly-77"); // not released by the loser
+    }
+
+    [Fact]
+    public void A_run_whose_lease_was_taken_over_during_apply_pushes_nothing()
+    {
+        using var remote = new GitRemoteFixture();
+        var time = new ManualTime(DateTimeOffset.UnixEpoch.AddYears(54));
+        using var thiefSession = new GitRemoteSession(remote.Clone());
+        var thief = new RemoteLock(thiefSession, new RemoteLockOptions { HolderId = "thief", Time = time });
+        var engine = new VersioningEngine
+        {
+            // Apply outlives the lease (no renewal in time), and another run takes the lock over.
+            DuringApply = _ =>
+            {
+                time.Advance(TimeSpan.FromMinutes(16));
+                thief.TryAcquire().Status.ShouldBe(LockStatus.ExpiredAndTaken);
+            },
+        };
+        var options = Options(remote.Clone()) with { Time = time, LeaseDuration = TimeSpan.FromMinutes(15), RenewEvery = TimeSpan.FromHours(1) };
+
+        var result = ReconcileBot.Run(options, engine);
+
+        result.Status.ShouldBe(BotStatus.LockLost);
+        result.Summary.ShouldContain("thief");
+        result.Succeeded.ShouldBeFalse();
+        remote.History().Count.ShouldBe(1);
+        thief.Current()!.Holder.ShouldBe("thief"); // the loser did not release someone else's lock
+    }
+
+    [Fact]
+    public void The_lease_is_renewed_while_a_long_apply_runs()
+    {
+        using var remote = new GitRemoteFixture();
+        using var otherSession = new GitRemoteSession(remote.Clone());
+        var other = new RemoteLock(otherSession, new RemoteLockOptions { HolderId = "other" });
+        LockResult? attempt = null;
+        var engine = new VersioningEngine
+        {
+            // Longer than the lease: without renewal the other run could take the lock over.
+            DuringApply = _ =>
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(2.5));
+                attempt = other.TryAcquire();
+            },
+        };
+        var options = Options(remote.Clone()) with { LeaseDuration = TimeSpan.FromSeconds(2), RenewEvery = TimeSpan.FromMilliseconds(100) };
+
+        var result = ReconcileBot.Run(options, engine);
+
+        attempt!.Status.ShouldBe(LockStatus.HeldBy);
+        attempt.Lease.Holder.ShouldBe("run-1");
+        result.Status.ShouldBe(BotStatus.Pushed, string.Join("\n", result.Messages));
     }
 
     [Fact]
