@@ -46,6 +46,7 @@ public static class CiCommand
                 StartedFor = Environment.GetEnvironmentVariable("GITHUB_SHA"),
                 RunId = Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } id ? $"gh-{id}" : Guid.NewGuid().ToString("N")[..12],
                 Identity = new BotIdentity(project.Commit?.AuthorName ?? BotIdentity.Default.Name, project.Commit?.AuthorEmail ?? BotIdentity.Default.Email),
+                MessagePrefix = project.Commit?.MessagePrefix ?? "optaic:",
                 SkipWhenHeadIsBotCommit = !isScheduled,
                 ContinueWhenSuperseded = isScheduled,
                 MaxRetries = result.GetValue(maxRetries),
