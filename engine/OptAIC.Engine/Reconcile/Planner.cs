@@ -102,6 +102,7 @@ public static partial class Planner
                     .Where(r => !r.StartsWith("input ", StringComparison.Ordinal)));
             }
             inferReasons.AddRange(upstream.Select(u => $"input {u} changes"));
+            inferReasons.AddRange(PipelinesDue(specs, name, ActionKind.Infer, inferApplied, context));
             inferReasons = [.. inferReasons.Distinct()];
             if (inferReasons.Count > 0)
             {
@@ -124,6 +125,7 @@ public static partial class Planner
             else
             {
                 monitorReasons.AddRange(FingerprintParts.Reasons(monitorApplied.Parts, desired.Monitor.Parts));
+                monitorReasons.AddRange(PipelinesDue(specs, name, ActionKind.Monitor, monitorApplied, context));
             }
             if (monitorReasons.Count > 0)
             {
@@ -165,6 +167,32 @@ public static partial class Planner
 
     public static IEnumerable<string> Upstream(ModelInstanceSpec instance) =>
         instance.Regime is null ? instance.Inputs : [.. instance.Inputs, instance.Regime];
+
+    /// <summary>
+    /// Pipelines with a schedule run their steps at least that often: a step is due when the cron's
+    /// next time after the instance's last run of that action has passed.
+    /// </summary>
+    private static IEnumerable<string> PipelinesDue(SpecSet specs, string instance, ActionKind kind, AppliedState? applied, PlanningContext context)
+    {
+        if (applied is null)
+        {
+            yield break; // never run: the action is planned anyway
+        }
+        var actions = kind == ActionKind.Infer ? new[] { "infer", "combine", "filter" } : ["monitor", "alert"];
+        foreach (var pipeline in specs.Pipelines.Values)
+        {
+            if (pipeline.Value.Schedule is not { } schedule || !pipeline.Value.Steps.Any(s => s.Instance == instance && actions.Contains(s.Action)))
+            {
+                continue;
+            }
+            var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            var cron = CronExpression.Parse(schedule, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            if (cron.GetNextOccurrence(applied.At.UtcDateTime, TimeZoneInfo.Utc) is { } next && next <= context.Now.UtcDateTime)
+            {
+                yield return $"pipeline {pipeline.Name} due ({schedule}; last run {applied.At:yyyy-MM-dd HH:mm} UTC)";
+            }
+        }
+    }
 
     /// <summary>Schedule, drift and decay triggers: they retrain only when the data has moved since the last training, or the same model would come out.</summary>
     private static IEnumerable<string> Triggers(ModelInstanceSpec spec, InstanceState state, AppliedState applied, InstanceFingerprints desired, PlanningContext context)

@@ -85,13 +85,29 @@ public class PlannerTests
     }
 
     [Fact]
+    public void A_scheduled_pipeline_rescores_and_monitors_its_steps_when_due_and_not_before()
+    {
+        var specs = ExampleSpecs();
+        var registry = Applied(specs);
+
+        // Applied Monday 12:00; daily-inference runs at 21:30 on weekdays, daily-monitoring at 22:00.
+        var sameDay = Planner.Plan(specs, registry, Context with { Now = Context.Now.AddHours(9) });
+        var evening = Planner.Plan(specs, registry, Context with { Now = Context.Now.AddHours(10.5) });
+
+        sameDay.Actions.ShouldBeEmpty();
+        evening.Actions.Single(a => a.Id == "infer:spx-alpha").Reasons.ShouldBe(["pipeline daily-inference due (30 21 * * 1-5; last run 2026-11-23 12:00 UTC)"]);
+        evening.Actions.Single(a => a.Id == "monitor:spx-regime").Reasons.ShouldBe(["new predictions"]);
+        evening.Actions.Where(a => a.Kind == ActionKind.Train).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Triggers_never_retrain_when_the_data_has_not_moved()
     {
         var specs = ExampleSpecs(("instances/spx-alpha.yaml", "training: { start: \"2000-01-01\", end: \"2011-12-15\" }", "training: { start: \"2000-01-01\" }"));
 
         var plan = Planner.Plan(specs, Applied(specs), Context with { Now = Context.Now.AddDays(30) });
 
-        plan.Actions.ShouldBeEmpty("the same data would train the same model");
+        plan.Actions.Where(a => a.Kind == ActionKind.Train).ShouldBeEmpty("the same data would train the same model");
     }
 
     [Fact]
