@@ -34,7 +34,7 @@ public static class CiCommand
             {
                 return Task.FromResult(ExitCodes.Failed);
             }
-            var project = session.Specs.ProjectSettings;
+            var (name, email, prefix) = OptAIC.Engine.Reconcile.SpecBindings.CommitIdentity(session.Specs);
             // A GitHub scheduled or manual run is a scheduled reconcile even without the flag.
             var isScheduled = result.GetValue(scheduled)
                 || Environment.GetEnvironmentVariable("GITHUB_EVENT_NAME") is "schedule" or "workflow_dispatch";
@@ -45,8 +45,8 @@ public static class CiCommand
                 Branch = result.GetValue(branch)!,
                 StartedFor = Environment.GetEnvironmentVariable("GITHUB_SHA"),
                 RunId = Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } id ? $"gh-{id}" : Guid.NewGuid().ToString("N")[..12],
-                Identity = new BotIdentity(project.Commit?.AuthorName ?? BotIdentity.Default.Name, project.Commit?.AuthorEmail ?? BotIdentity.Default.Email),
-                MessagePrefix = project.Commit?.MessagePrefix ?? "optaic:",
+                Identity = new BotIdentity(name, email),
+                MessagePrefix = prefix,
                 SkipWhenHeadIsBotCommit = !isScheduled,
                 ContinueWhenSuperseded = isScheduled,
                 MaxRetries = result.GetValue(maxRetries),

@@ -122,7 +122,7 @@ public sealed class Applier
         string? commit = null;
         if (_options.Commit && changed.Count > 0)
         {
-            commit = Commit(plan, outcomes);
+            commit = Commit(outcomes);
         }
         return new ApplyResult(plan, outcomes, commit, changed);
     }
@@ -680,17 +680,14 @@ public sealed class Applier
         }
     }
 
-    private string? Commit(Plan plan, List<ActionOutcome> outcomes)
+    private string? Commit(List<ActionOutcome> outcomes)
     {
-        var project = _session.Specs.ProjectSettings;
-        var name = project.Commit?.AuthorName ?? "optaic-bot";
-        var email = project.Commit?.AuthorEmail ?? "optaic-bot@users.noreply.optaic.io";
-        var prefix = project.Commit?.MessagePrefix ?? "optaic: reconcile";
+        var (name, email, prefix) = SpecBindings.CommitIdentity(_session.Specs);
         var message = new StringBuilder();
         var trained = outcomes.Count(o => o.Action.Kind == ActionKind.Train && o.Status == "succeeded");
         var scored = outcomes.Count(o => o.Action.Kind == ActionKind.Infer && o.Status == "succeeded");
         var monitored = outcomes.Count(o => o.Action.Kind == ActionKind.Monitor && o.Status == "succeeded");
-        message.Append(CultureInfo.InvariantCulture, $"{prefix}: {trained} trained, {scored} scored, {monitored} monitored");
+        message.Append(CultureInfo.InvariantCulture, $"{prefix.TrimEnd()} reconcile: {trained} trained, {scored} scored, {monitored} monitored");
         var failed = outcomes.Count(o => o.Failed || o.Status == "gate-failed");
         if (failed > 0)
         {
@@ -705,7 +702,6 @@ public sealed class Applier
         {
             message.Append("Records of an interrupted apply, completed.\n");
         }
-        _ = plan;
         using var git = GitRepository.Open(_session.RepositoryRoot);
         var signature = new Signature(name, email, _options.Time.GetUtcNow());
         return git.CommitPaths([_session.RegistryPath], message.ToString(), signature);

@@ -54,6 +54,13 @@ public static class SpecBindings
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a column type of the Dataset schema"),
     };
 
+    /// <summary>Who commits reconciles, and how their messages begin: the Project's commit settings, or the defaults.</summary>
+    public static (string Name, string Email, string MessagePrefix) CommitIdentity(SpecSet specs)
+    {
+        var commit = specs.ProjectSettings.Commit;
+        return (commit?.AuthorName ?? "optaic-bot", commit?.AuthorEmail ?? "optaic-bot@users.noreply.optaic.io", commit?.MessagePrefix ?? "optaic:");
+    }
+
     /// <summary>The engine's work folder inside a repository (git-ignored): caches, run journals, the lock.</summary>
     public static string WorkFolder(string repositoryRoot) => Path.Combine(repositoryRoot, ".optaic");
 }
