@@ -165,11 +165,13 @@ public sealed class RemoteLock
             {
                 return new LockResult(LockStatus.HeldBy, current.Value.Lease);
             }
-            if (round >= 2)
+            if (round >= 4)
             {
                 var holder = Read()?.Lease;
                 return new LockResult(LockStatus.HeldBy, holder ?? NewLease(now, now) with { Holder = "unknown (the lock changed hands repeatedly)" });
             }
+            // Contenders that collided back off by different amounts, so one of them gets through.
+            Thread.Sleep(Random.Shared.Next(5, 25) * (round + 1));
         }
     }
 

@@ -150,7 +150,7 @@ public class RemoteLockTests
         var results = await Task.WhenAll(attempts);
 
         var winner = results.Where(r => r.Result.IsHeld).ShouldHaveSingleItem();
-        results.Where(r => !r.Result.IsHeld).ShouldAllBe(r => r.Result.Lease.Holder == winner.Holder);
+        results.Where(r => !r.Result.IsHeld).ShouldAllBe(r => r.Result.Lease.Holder == winner.Holder, string.Join("\n", results.Select(r => $"{r.Holder}: {r.Result}")));
         using var check = new GitRemoteSession(clones[0]);
         new RemoteLock(check).Current()!.Holder.ShouldBe(winner.Holder);
     }
