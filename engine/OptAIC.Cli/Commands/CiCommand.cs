@@ -36,15 +36,15 @@ public static class CiCommand
             }
             var (name, email, prefix) = OptAIC.Engine.Reconcile.SpecBindings.CommitIdentity(session.Specs);
             // A GitHub scheduled or manual run is a scheduled reconcile even without the flag.
-            var isScheduled = result.GetValue(scheduled)
-                || Environment.GetEnvironmentVariable("GITHUB_EVENT_NAME") is "schedule" or "workflow_dispatch";
+            var github = GitHubActions.FromEnvironment();
+            var isScheduled = result.GetValue(scheduled) || github.IsScheduledOrManual;
             var options = new ReconcileBotOptions
             {
                 RepositoryRoot = root,
                 Remote = result.GetValue(remote)!,
                 Branch = result.GetValue(branch)!,
-                StartedFor = Environment.GetEnvironmentVariable("GITHUB_SHA"),
-                RunId = Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } id ? $"gh-{id}" : Guid.NewGuid().ToString("N")[..12],
+                StartedFor = github.Sha,
+                RunId = github.RunId is { } id ? $"gh-{id}" : Guid.NewGuid().ToString("N")[..12],
                 Identity = new BotIdentity(name, email),
                 MessagePrefix = prefix,
                 SkipWhenHeadIsBotCommit = !isScheduled,

@@ -99,10 +99,10 @@ public static class LintFormatter
         output.WriteLine(Summary(report));
     }
 
-    // Escapes of GitHub's workflow-command format (actions/toolkit, command.ts).
-    private static string Data(string text) => text.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
+    // Escapes of GitHub's workflow-command format (actions/toolkit, command.ts): one definition, in Ci.
+    private static string Data(string text) => Ci.GitHubActions.EscapeData(text);
 
-    private static string Property(string text) => Data(text).Replace(":", "%3A").Replace(",", "%2C");
+    private static string Property(string text) => Ci.GitHubActions.EscapeProperty(text);
 
     /// <summary>SARIF 2.1.0, as GitHub code scanning and other tools read it.</summary>
     private static void WriteSarif(LintReport report, TextWriter output, string engineVersion)
