@@ -81,14 +81,12 @@ public static class CiCommand
             {
                 System.Console.Out.Write(review.Comment);
             }
-            if (Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
+            var github = GitHubActions.FromEnvironment();
+            if (github.IsActions)
             {
                 // Annotations on the pull request's lines, and the comment as the job's summary.
                 LintFormatter.Write(review.Lint, LintFormat.GitHub, result.GetValue(output) is null ? System.Console.Error : System.Console.Out, EngineInfo.Version);
-                if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
-                {
-                    File.AppendAllText(summary, review.Comment + "\n");
-                }
+                github.AppendSummary(review.Comment);
             }
             return review.Clean ? ExitCodes.Ok : ExitCodes.Failed;
         }));
