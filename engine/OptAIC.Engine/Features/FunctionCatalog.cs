@@ -317,54 +317,8 @@ internal static class FunctionCatalog
         }
     }
 
-    /// <summary>", did you mean 'x'?" for the nearest candidate within a small edit distance, else "".</summary>
-    public static string Suggest(string name, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = Levenshtein(name.ToLowerInvariant(), candidate.ToLowerInvariant());
-            if (distance < bestDistance || (distance == bestDistance && string.CompareOrdinal(candidate, best) < 0))
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-        var allowed = Math.Max(1, Math.Min(3, name.Length / 3));
-        if (best is not null && best != name && bestDistance <= allowed)
-        {
-            return $"; did you mean '{best}'?";
-        }
-        return "";
-    }
-
-    /// <summary>Levenshtein distance that also counts swapping two adjacent letters as one edit ("clsoe" -> "close").</summary>
-    public static int Levenshtein(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-        return d[a.Length, b.Length];
-    }
+    /// <summary>"; did you mean 'x'?" for the nearest candidate within a small edit distance, else "".</summary>
+    public static string Suggest(string name, IEnumerable<string> candidates) => Specs.Text.Suggestions.DidYouMean(name, candidates);
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

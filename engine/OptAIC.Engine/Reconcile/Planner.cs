@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Cronos;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
@@ -185,9 +184,7 @@ public static partial class Planner
             {
                 continue;
             }
-            var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            var cron = CronExpression.Parse(schedule, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            if (cron.GetNextOccurrence(applied.At.UtcDateTime, TimeZoneInfo.Utc) is { } next && next <= context.Now.UtcDateTime)
+            if (Schedules.IsDue(schedule, applied.At, context.Now))
             {
                 yield return $"pipeline {pipeline.Name} due ({schedule}; last run {applied.At:yyyy-MM-dd HH:mm} UTC)";
             }
@@ -210,9 +207,7 @@ public static partial class Planner
         }
         if (retrain.Schedule is { } schedule)
         {
-            var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            var cron = CronExpression.Parse(schedule, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            if (cron.GetNextOccurrence(applied.At.UtcDateTime, TimeZoneInfo.Utc) is { } next && next <= context.Now.UtcDateTime)
+            if (Schedules.IsDue(schedule, applied.At, context.Now))
             {
                 yield return $"retrain schedule due ({schedule}; last trained {applied.At:yyyy-MM-dd HH:mm} UTC)";
             }

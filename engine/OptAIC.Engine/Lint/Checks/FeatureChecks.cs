@@ -131,7 +131,7 @@ internal static class FeatureChecks
         var spec = instance.Value;
         if (spec.Features?.FeatureSet is not { } setName || spec.Target is not { } target
             || !horizons.TryGetValue((setName, target), out var horizon) || horizon == 0
-            || ScheduleChecks.ParseDate(spec.Training.End) is not { } trainEnd)
+            || Schedules.ParseDate(spec.Training.End) is not { } trainEnd)
         {
             return;
         }
@@ -152,7 +152,7 @@ internal static class FeatureChecks
             (["spec", "monitoring", "current", "start"], spec.Monitoring?.Current?.Start),
         })
         {
-            if (ScheduleChecks.ParseDate(text) is not { } start)
+            if (Schedules.ParseDate(text) is not { } start)
             {
                 continue;
             }
@@ -170,7 +170,7 @@ internal static class FeatureChecks
     private static void CheckInputsOutOfSample(LintContext ctx, Spec<ModelInstanceSpec> instance)
     {
         var spec = instance.Value;
-        if (ScheduleChecks.ParseDate(spec.Training.Start) is not { } start)
+        if (Schedules.ParseDate(spec.Training.Start) is not { } start)
         {
             return;
         }
@@ -180,8 +180,8 @@ internal static class FeatureChecks
             {
                 continue;
             }
-            var inputEnd = ScheduleChecks.ParseDate(input.Value.Training.End);
-            var outOfSample = ScheduleChecks.ParseDate(input.Value.Inference?.Start) ?? inputEnd?.AddDays(1);
+            var inputEnd = Schedules.ParseDate(input.Value.Training.End);
+            var outOfSample = Schedules.ParseDate(input.Value.Inference?.Start) ?? inputEnd?.AddDays(1);
             if (outOfSample is { } from && start < from)
             {
                 ctx.Error("pit-in-sample-inputs", instance.Document, ["spec", "training", "start"],

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Cronos;
 using OptAIC.Engine.Specs;
 
@@ -35,18 +34,13 @@ internal static class ScheduleChecks
         }
     }
 
-    /// <summary>A spec date (YYYY-MM-DD) as a UTC DateTime, or null when absent or invalid.</summary>
-    public static DateTime? ParseDate(string? text) =>
-        text is not null && DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date) ? date : null;
-
     private static DateTime? Date(LintContext ctx, SpecDocument document, object[] path, string? text)
     {
         if (text is null)
         {
             return null;
         }
-        var date = ParseDate(text);
+        var date = Schedules.ParseDate(text);
         if (date is null)
         {
             ctx.Error("invalid-date", document, path, $"'{text}' is not a calendar date (YYYY-MM-DD)");
@@ -62,8 +56,7 @@ internal static class ScheduleChecks
         }
         try
         {
-            var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            CronExpression.Parse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            Schedules.ParseCron(expression);
         }
         catch (CronFormatException e)
         {

@@ -273,5 +273,5 @@ public static class TrainingJob
     private static string TaskName(ModelDefinitionSpec definition) =>
         definition.Model.Task ?? (definition.Category == "regime" ? "multiclass" : "regression");
 
-    public static DateTime? Date(string? text) => Lint.Checks.ScheduleChecks.ParseDate(text);
+    public static DateTime? Date(string? text) => Schedules.ParseDate(text);
 }

@@ -1,9 +1,9 @@
 namespace OptAIC.Engine.Specs.Text;
 
-/// <summary>"Did you mean" suggestions by edit distance, for names a user mistyped.</summary>
+/// <summary>"Did you mean" suggestions by edit distance, for names a user mistyped (spec names and expression names alike).</summary>
 public static class Suggestions
 {
-    /// <summary>The candidate closest to <paramref name="typed"/>, if it is close enough to be a typo.</summary>
+    /// <summary>The candidate closest to <paramref name="typed"/>, if it is close enough to be a typo (ties: the first by ordinal order).</summary>
     public static string? Closest(string typed, IEnumerable<string> candidates)
     {
         string? best = null;
@@ -11,7 +11,7 @@ public static class Suggestions
         foreach (var candidate in candidates)
         {
             var distance = Distance(typed, candidate);
-            if (distance < bestDistance)
+            if (distance < bestDistance || (distance == bestDistance && string.CompareOrdinal(candidate, best) < 0))
             {
                 bestDistance = distance;
                 best = candidate;
@@ -19,40 +19,42 @@ public static class Suggestions
         }
         // A typo is a few edits, relative to the word's length; otherwise the suggestion misleads.
         var allowed = Math.Max(1, Math.Min(3, typed.Length / 3));
-        return best is not null && bestDistance <= allowed ? best : null;
+        return best is not null && best != typed && bestDistance <= allowed ? best : null;
     }
 
     /// <summary>"; did you mean 'x'?" or an empty string.</summary>
     public static string DidYouMean(string typed, IEnumerable<string> candidates) =>
         Closest(typed, candidates) is { } match ? $"; did you mean '{match}'?" : "";
 
-    /// <summary>Case-insensitive Levenshtein distance (a case slip is one edit too cheap to count).</summary>
+    /// <summary>
+    /// Case-insensitive edit distance in which swapping two adjacent letters is one edit, like an
+    /// insertion, deletion or substitution ("clsoe" is one edit from "close").
+    /// </summary>
     public static int Distance(string a, string b)
     {
-        if (a.Length == 0)
+        a = a.ToLowerInvariant();
+        b = b.ToLowerInvariant();
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
         {
-            return b.Length;
+            d[i, 0] = i;
         }
-        if (b.Length == 0)
-        {
-            return a.Length;
-        }
-        Span<int> previous = stackalloc int[b.Length + 1];
-        Span<int> current = stackalloc int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++)
         {
-            previous[j] = j;
+            d[0, j] = j;
         }
         for (var i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-            current.CopyTo(previous);
         }
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 }
