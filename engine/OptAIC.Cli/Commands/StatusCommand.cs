@@ -108,30 +108,9 @@ public sealed record InstanceStatusRow(
 
 public static class StatusReader
 {
-    public static List<InstanceStatusRow> Read(ReconcileSession session)
-    {
-        var store = session.Registry;
-        var names = session.Specs.Instances.Keys.Union(store.ListInstances()).Order(StringComparer.Ordinal);
-        var rows = new List<InstanceStatusRow>();
-        foreach (var name in names)
-        {
-            var status = store.GetInstanceStatus(name);
-            var stages = store.GetStageHistory(name);
-            var numbers = store.GetVersionNumbers(name);
-            var latest = numbers.Count == 0 ? (int?)null : numbers[^1];
-            var shown = stages.Production ?? latest;
-            var record = shown is { } v ? store.GetVersion(name, v) : null;
-            var spec = session.Specs.Instances.GetValueOrDefault(name);
-            var definition = spec is null ? null : session.Specs.Definitions.GetValueOrDefault(spec.Value.Definition)?.Value;
-            var metric = spec?.Value.Promotion?.Metric ?? definition?.Tests.Gates.FirstOrDefault()?.Metric ?? record?.Metrics.Keys.FirstOrDefault();
-            double? value = metric is not null && record is not null && record.Metrics.TryGetValue(metric, out var m) ? m : null;
-            var monitorRun = status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.RunId;
-            var alerts = monitorRun is null ? [] : store.GetMonitoring(name, monitorRun)?.Alerts.Select(a => a.Kind == AlertKind.Other ? a.Subject : $"{a.Kind.ToString().ToLowerInvariant()}:{a.Subject}").Distinct().ToList() ?? [];
-            var health = status?.Health.ToString() ?? (spec is null ? "Missing" : "Missing");
-            rows.Add(new InstanceStatusRow(name, status?.Archived == true ? "Archived" : health, status?.HealthReason, stages.Production, latest, value is null ? null : metric, value,
-                status?.Applied.GetValueOrDefault(AppliedActions.Train)?.At, status?.Applied.GetValueOrDefault(AppliedActions.Infer)?.At,
-                status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.At, alerts, spec is not null, status?.Archived ?? false));
-        }
-        return rows;
-    }
+    public static List<InstanceStatusRow> Read(ReconcileSession session) =>
+        [.. InstanceOverview.ReadAll(session).Select(o => new InstanceStatusRow(
+            o.Name, o.Health, o.HealthReason, o.Production, o.Latest, o.Metric, o.MetricValue, o.LastTrained, o.LastScored, o.LastMonitored,
+            [.. o.Alerts.Select(a => a.Kind == AlertKind.Other ? a.Subject : $"{a.Kind.ToString().ToLowerInvariant()}:{a.Subject}").Distinct()],
+            o.InSpecs, o.Archived))];
 }

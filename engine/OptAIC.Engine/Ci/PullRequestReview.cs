@@ -136,26 +136,16 @@ public static class PullRequestReview
 
     private static ScriptObject InstanceRow(ReconcileSession session, string name)
     {
-        var store = session.Registry;
-        var status = store.GetInstanceStatus(name);
-        var stages = store.GetStageHistory(name);
-        var numbers = store.GetVersionNumbers(name);
-        int? latest = numbers.Count == 0 ? null : numbers[^1];
-        var shown = stages.Production ?? latest;
-        var record = shown is { } v ? store.GetVersion(name, v) : null;
-        var spec = session.Specs.Instances.GetValueOrDefault(name)?.Value;
-        var definition = spec is null ? null : session.Specs.Definitions.GetValueOrDefault(spec.Definition)?.Value;
-        var metric = spec?.Promotion?.Metric ?? definition?.Tests.Gates.FirstOrDefault()?.Metric;
-        var monitorRun = status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.RunId;
-        var alerts = monitorRun is null ? [] : store.GetMonitoring(name, monitorRun)?.Alerts ?? [];
+        var overview = InstanceOverview.Read(session, name);
+        var alerts = overview.Alerts;
         return new ScriptObject
         {
             ["name"] = name,
-            ["health"] = status is null ? "new" : status.Archived ? "archived" : status.Health.ToString().ToLowerInvariant(),
-            ["production"] = stages.Production,
-            ["latest"] = latest,
-            ["metric"] = metric is not null && record?.Metrics.ContainsKey(metric) == true ? metric : null,
-            ["value"] = metric is not null && record?.Metrics.TryGetValue(metric, out var value) == true ? value : null,
+            ["health"] = overview.Registered ? overview.Health.ToLowerInvariant() : "new",
+            ["production"] = overview.Production,
+            ["latest"] = overview.Latest,
+            ["metric"] = overview.Metric,
+            ["value"] = overview.MetricValue,
             ["alerts"] = alerts.Count == 0 ? "-" : $"{alerts.Count(a => a.Kind == AlertKind.Drift)} drift, {alerts.Count(a => a.Kind == AlertKind.Performance)} performance, {alerts.Count(a => a.Kind == AlertKind.Other)} rule",
         };
     }

@@ -23,7 +23,10 @@ public sealed record LintReport(IReadOnlyList<Finding> Findings, int FileCount, 
 /// </summary>
 public static class Linter
 {
-    public static LintReport Run(ISpecSource source, LintOptions? options = null)
+    public static LintReport Run(ISpecSource source, LintOptions? options = null) => Analyze(source, options).Report;
+
+    /// <summary>Lints and returns the typed specs too: plan and apply read the specs that lint just checked.</summary>
+    public static (LintReport Report, SpecSet Specs) Analyze(ISpecSource source, LintOptions? options = null)
     {
         options ??= new LintOptions();
         var loaded = SpecLoader.Load(source, options.Limits);
@@ -37,7 +40,7 @@ public static class Linter
             .ThenBy(f => f.Position.Column)
             .ThenBy(f => f.RuleId, StringComparer.Ordinal)
             .ToList();
-        return new LintReport(sorted, loaded.FileCount, loaded.Documents.Count, source.Description);
+        return (new LintReport(sorted, loaded.FileCount, loaded.Documents.Count, source.Description), specs);
     }
 
     /// <summary>The cross-file checks over specs that already loaded; reconcile runs the same before it plans.</summary>

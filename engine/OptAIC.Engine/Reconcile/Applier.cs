@@ -39,7 +39,6 @@ public enum ApplyEventKind
     Started,
     Succeeded,
     Failed,
-    Skipped,
 }
 
 public sealed record ApplyEvent(ApplyEventKind Kind, PlannedAction Action, string Message, int Done, int Total);
@@ -317,7 +316,7 @@ public sealed class Applier
         var stage = Promote(instanceName, instance.Value, definition.Value, record);
         store.WriteRun(run);
         UpdateStatus(instanceName, AppliedActions.Train, desired.Train, ctx.RunId, record.Version, output: null, lastRun: run);
-        var metric = PromotionMetric(instance.Value, definition.Value);
+        var metric = InstanceOverview.KeyMetric(instance.Value, definition.Value);
         var shown = metric is not null && record.Metrics.TryGetValue(metric, out var value) ? $"{metric} {value:F3}, " : "";
         _outcomes[action.Id] = new ActionOutcome(action, "succeeded", $"version {record.Version} ({shown}gates passed) -> {stage}");
         return new ActivityOutput().Set("version", record.Version);
@@ -400,7 +399,7 @@ public sealed class Applier
             store.ChangeStage(name, record.Version, Stage.Staging, _options.Actor, $"registered; policy {policy} leaves promotion to a pull request");
             return "staging";
         }
-        var metric = PromotionMetric(instance, definition);
+        var metric = InstanceOverview.KeyMetric(instance, definition);
         var margin = instance.Promotion?.Margin ?? 0;
         var production = history.Production is { } p ? store.GetVersion(name, p) : null;
         string reason;
@@ -428,9 +427,6 @@ public sealed class Applier
         store.ChangeStage(name, record.Version, Stage.Production, _options.Actor, reason, Stage.Staging);
         return "production";
     }
-
-    private static string? PromotionMetric(ModelInstanceSpec instance, ModelDefinitionSpec definition) =>
-        instance.Promotion?.Metric ?? definition.Tests.Gates.FirstOrDefault()?.Metric ?? definition.Training.Metrics.FirstOrDefault();
 
     private static int? LatestVersion(RegistryStore store, string name)
     {

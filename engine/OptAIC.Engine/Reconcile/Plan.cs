@@ -15,8 +15,6 @@ public enum ActionKind
 /// </summary>
 public sealed record PlannedAction(string Id, ActionKind Kind, string Instance, char Change, IReadOnlyList<string> Reasons, IReadOnlyList<string> DependsOn)
 {
-    public int? Version { get; init; }
-
     public static string IdOf(ActionKind kind, string instance) => $"{kind.ToString().ToLowerInvariant()}:{instance}";
 }
 

@@ -51,11 +51,7 @@ public sealed class ReconcileSession
     public static ReconcileSession Open(string repositoryRoot, ISpecSource source)
     {
         var root = Path.GetFullPath(repositoryRoot);
-        var loaded = SpecLoader.Load(source);
-        var findings = new List<Finding>(loaded.Findings);
-        var specs = SpecSet.Build(loaded.Documents, findings);
-        Linter.Check(new LintContext(source, loaded.Documents, specs, findings));
-        var lint = new LintReport([.. findings.OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Position.Line)], loaded.FileCount, loaded.Documents.Count, source.Description);
+        var (lint, specs) = Linter.Analyze(source);
 
         var project = specs.ProjectSettings;
         var registryPath = project.RegistryPath ?? RegistryStore.DefaultPath;

@@ -75,9 +75,8 @@ public static class RegistryReader
     {
         var status = store.GetInstanceStatus(name);
         var stages = store.GetStageHistory(name);
-        var rolledBackFrom = stages.Entries.Where(e => e.Reason.StartsWith("rollback", StringComparison.Ordinal)).Select(e => e.Version).ToHashSet();
         var versions = store.GetVersionNumbers(name)
-            .Select(v => new VersionState(v, Stages.Name(stages.StageOf(v) ?? Stage.Staging), true, new Dictionary<string, double>(), default, rolledBackFrom.Contains(v)))
+            .Select(v => new VersionState(v, Stages.Name(stages.StageOf(v) ?? Stage.Staging)))
             .ToList();
         var applied = new Dictionary<string, AppliedState>(StringComparer.Ordinal);
         foreach (var (action, record) in status?.Applied ?? [])
@@ -134,7 +133,7 @@ public static class RegistryReader
 
 internal sealed class CachedSnapshot
 {
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 
     public int Format { get; set; } = CurrentFormat;
 

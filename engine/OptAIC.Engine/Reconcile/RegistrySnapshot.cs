@@ -39,6 +39,6 @@ public sealed class InstanceState
 
 public sealed record AppliedState(string Fingerprint, IReadOnlyDictionary<string, string> Parts, DateTimeOffset At, int? Version, string? Output);
 
-public sealed record VersionState(int Number, string Stage, bool PassedGates, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset CreatedAt, bool RolledBackFrom);
+public sealed record VersionState(int Number, string Stage);
 
 public sealed record MonitoringState(DateTimeOffset At, bool DatasetDrift, IReadOnlyList<string> DriftedColumns, double? RollingRankIc, bool Decayed);

@@ -184,7 +184,7 @@ public class PlannerTests
         {
             var instance = specs.Instances[name];
             var history = Enumerable.Range(1, versions)
-                .Select(v => new VersionState(v, v == versions ? "production" : "staging", true, new Dictionary<string, double>(), Context.Now, false))
+                .Select(v => new VersionState(v, v == versions ? "production" : "staging"))
                 .ToList();
             // Two passes: the version exists before its inference and monitoring fingerprints are taken.
             instances[name] = new InstanceState { Name = name, Versions = history };
