@@ -67,6 +67,7 @@ public sealed class Applier
     private readonly ConcurrentDictionary<string, Frame> _predictions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ActionOutcome> _outcomes = new(StringComparer.Ordinal);
     private readonly object _statusLock = new();
+    private readonly FeatureFrameCache _features = new();
     private PlanningContext _context = null!;
 
     public Applier(ReconcileSession session, ApplyOptions? options = null)
@@ -255,7 +256,7 @@ public sealed class Applier
     private ActivityOutput TrainStep(ActivityContext ctx, CancellationToken ct)
     {
         var instance = ctx.GetInput<string>("instance");
-        var outcome = TrainingJob.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct);
+        var outcome = TrainingJob.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct, _features);
         // The step's result goes to the run folder, so a resumed run registers it without training again.
         var bundlePath = Path.Combine(ctx.RunFolder, "bundle.zip");
         File.WriteAllBytes(bundlePath, outcome.Bundle.ToBytes());
@@ -459,7 +460,7 @@ public sealed class Applier
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
-        var outcome = InferenceJob.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct);
+        var outcome = InferenceJob.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct, _features);
         var artifact = StorePredictions(outcome.Output, name, version.Value);
         _predictions[name] = outcome.Output;
         var desired = Desired(name);
@@ -491,7 +492,7 @@ public sealed class Applier
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
-        var report = MonitoringJob.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, ReadPredictions, ct);
+        var report = MonitoringJob.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, ReadPredictions, ct, _features);
         var alerts = new List<MonitoringAlert>();
         alerts.AddRange(report.Columns.Where(c => c.Drifted).Select(c => new MonitoringAlert
         {

@@ -20,12 +20,12 @@ public static class InferenceJob
 {
     private const int ChunkRows = 8192;
 
-    public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct)
+    public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
         var (start, end) = Window(instance);
-        var data = PreparedData.Load(specs, instance, repositoryRoot);
+        var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var (rows, skipped) = definition.Category is "combining" or "filtering"
             ? (PointInTime.Slice(data.Frame, new TimeWindow(start, end)), 0)
             : data.ScoringRows(start, end);

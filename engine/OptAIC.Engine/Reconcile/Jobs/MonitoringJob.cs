@@ -13,12 +13,12 @@ namespace OptAIC.Engine.Reconcile.Jobs;
 /// </summary>
 public static class MonitoringJob
 {
-    public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct)
+    public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
         var monitoring = definition.Monitoring;
-        var data = PreparedData.Load(specs, instance, repositoryRoot);
+        var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var learner = definition.Category is not ("combining" or "filtering");
 
         var trainStart = TrainingJob.Date(instance.Training.Start) ?? DateTime.MinValue;

@@ -30,13 +30,24 @@ public sealed class PreparedData
     /// <summary>How many rows ahead the target reads (0 without a target).</summary>
     public int Horizon { get; }
 
-    public static PreparedData Load(SpecSet specs, ModelInstanceSpec instance, string repositoryRoot)
+    public static PreparedData Load(SpecSet specs, ModelInstanceSpec instance, string repositoryRoot, FeatureFrameCache? cache = null)
     {
         if (instance.Features is not { } selection)
         {
             throw new JobException($"instance reads no feature set; add spec.features");
         }
-        var set = specs.FeatureSets[selection.FeatureSet].Value;
+        var result = cache is null
+            ? Compute(specs, selection.FeatureSet, repositoryRoot)
+            : cache.GetOrAdd(selection.FeatureSet, () => Compute(specs, selection.FeatureSet, repositoryRoot));
+        var features = DesiredFingerprints.SelectedFeatures(specs.FeatureSets[selection.FeatureSet].Value, selection);
+        var horizon = instance.Target is { } target && result.Horizons.TryGetValue(target, out var h) ? h : 0;
+        return new PreparedData(result.Frame, features, instance.Target, horizon);
+    }
+
+    /// <summary>A feature set's rows: the source dataset, its as-of joins, every feature and target computed.</summary>
+    private static FeatureResult Compute(SpecSet specs, string featureSet, string repositoryRoot)
+    {
+        var set = specs.FeatureSets[featureSet].Value;
         var frame = DatasetReader.Read(SpecBindings.Dataset(specs, set.Source), repositoryRoot);
         foreach (var join in set.Join)
         {
@@ -47,10 +58,7 @@ public sealed class PreparedData
         var definitions = set.Features.Select(f => new FeatureDefinition(f.Name, f.Expr))
             .Concat(set.Targets.Select(t => new FeatureDefinition(t.Name, t.Expr, IsTarget: true)))
             .ToList();
-        var result = new FeatureEngine(definitions).Evaluate(frame);
-        var features = DesiredFingerprints.SelectedFeatures(set, selection);
-        var horizon = instance.Target is { } target && result.Horizons.TryGetValue(target, out var h) ? h : 0;
-        return new PreparedData(result.Frame, features, instance.Target, horizon);
+        return new FeatureEngine(definitions).Evaluate(frame);
     }
 
     /// <summary>
@@ -129,6 +137,18 @@ public sealed class PreparedData
         }
         return (frame.Select(keep), frame.RowCount - keep.Count);
     }
+}
+
+/// <summary>
+/// Feature sets computed once per apply: every instance reading a set, and each of its train, infer
+/// and monitor runs, share the frame (it is never modified: windows and selections copy).
+/// </summary>
+public sealed class FeatureFrameCache
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<FeatureResult>> _sets = new(StringComparer.Ordinal);
+
+    internal FeatureResult GetOrAdd(string featureSet, Func<FeatureResult> compute) =>
+        _sets.GetOrAdd(featureSet, _ => new Lazy<FeatureResult>(compute)).Value;
 }
 
 /// <summary>A run could not do its work for a reason the user can act on (data, configuration); the run records it.</summary>

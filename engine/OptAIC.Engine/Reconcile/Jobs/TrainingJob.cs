@@ -34,7 +34,7 @@ public sealed record TrainingOutcome(
 /// </summary>
 public static class TrainingJob
 {
-    public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, PredictionSource predictions, CancellationToken ct)
+    public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
@@ -42,7 +42,7 @@ public static class TrainingJob
         var end = Date(instance.Training.End);
         var hyperparameters = TrainingHyperparameters.ToClr(TrainingHyperparameters.Resolve(definition, instance));
         var gates = definition.Tests.Gates.Select(g => new GateSpec(g.Metric, g.Op, g.Threshold)).ToList();
-        var data = PreparedData.Load(specs, instance, repositoryRoot);
+        var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var (rows, dropped, purged) = data.TrainingRows(start, end);
         if (rows.RowCount < 50)
         {
