@@ -78,6 +78,24 @@ public class ApplyTests
     }
 
     [Fact]
+    public async Task A_training_window_too_short_to_learn_from_fails_its_run_saying_why_and_what_it_found()
+    {
+        using var repo = ExampleRepository.Create(["spx-alpha"]);
+        repo.Edit("specs/instances/spx-alpha.yaml", "training: { start: \"2000-01-01\", end: \"2011-12-15\" }", "training: { start: \"2011-11-01\", end: \"2011-11-30\" }");
+
+        var result = await new Applier(ReconcileSession.Open(repo.Path)).ApplyAsync();
+
+        var train = result.Outcomes.Single(o => o.Action.Id == "train:spx-alpha");
+        train.Status.ShouldBe("failed");
+        train.Summary.ShouldContain("the training window 2011-11-01..2011-11-30 has");
+        train.Summary.ShouldContain("it needs at least 50");
+        result.Outcomes.Single(o => o.Action.Id == "infer:spx-alpha").Summary.ShouldBe("not run: an action it depends on failed");
+        var registry = ReconcileSession.Open(repo.Path).Registry;
+        registry.GetInstanceStatus("spx-alpha")!.Health.ShouldBe(Health.Failing);
+        registry.GetRuns("spx-alpha").ShouldHaveSingleItem().Error!.ShouldContain("needs at least 50");
+    }
+
+    [Fact]
     public async Task An_instance_removed_from_the_specs_is_archived_with_its_versions_kept()
     {
         using var repo = ExampleRepository.Create();
