@@ -44,6 +44,10 @@ internal static class ParquetDatasetReader
         var at = new DatasetLocation(dataset.Name, file.RelativePath);
         try
         {
+            if (ParquetFooter.Problem(file.FullPath) is { } problem)
+            {
+                throw DatasetException.At(at, $"not a readable Parquet file: {problem}", "Write the file again (it is damaged, cut short, or not Parquet)");
+            }
             var reader = await ParquetReader.CreateAsync(file.FullPath, Options, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
