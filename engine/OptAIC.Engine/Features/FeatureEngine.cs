@@ -60,7 +60,7 @@ public sealed class FeatureEngine
 
         var time = (DateTime[])source.Time.Clone();
         var knownAt = ReferenceEquals(source.KnownAt, source.Time) ? time : (DateTime[])source.KnownAt.Clone();
-        var output = new Frame(time, (string[]?)source.Entity?.Clone(), knownAt);
+        var output = new Frame(time, (string[]?)source.Entity?.Clone(), knownAt) { IsEventLog = source.IsEventLog };
         var warmUp = new Dictionary<string, int>(StringComparer.Ordinal);
         var horizons = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var definition in Definitions)

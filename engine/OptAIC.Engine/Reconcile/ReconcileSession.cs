@@ -61,6 +61,16 @@ public sealed class ReconcileSession
             : new RepositoryArtifactStore(registryRoot, project.ArtifactStore?.MaxArtifactBytes ?? RepositoryArtifactStore.DefaultMaxBytes);
         var registry = new RegistryStore(registryRoot, artifacts);
         var cache = new ContentVersionCache(Path.Combine(SpecBindings.WorkFolder(root), "cache", "content-versions.json"));
+        if (lint.Errors == 0)
+        {
+            // What the data itself says (parse, repeated times, frequency) is a plan error, never a failed apply.
+            var facts = new DatasetFactsCache(Path.Combine(SpecBindings.WorkFolder(root), "cache", "dataset-facts.json"));
+            var data = Engine.Lint.Checks.DataChecks.Run(specs, root, name => SpecBindings.Dataset(specs, name), d => cache.VersionOf(d, root), facts);
+            if (data.Count > 0)
+            {
+                lint = lint with { Findings = [.. lint.Findings, .. data] };
+            }
+        }
         return new ReconcileSession(root, specs, lint, registry, cache, registryPath);
     }
 

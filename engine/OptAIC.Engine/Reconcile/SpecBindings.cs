@@ -19,7 +19,19 @@ public static class SpecBindings
             TimeColumn = spec.TimeColumn,
             EntityColumn = spec.EntityColumn,
             KnowledgeLag = Durations.Parse(spec.KnowledgeLag),
-            Columns = [.. spec.Columns.Select(c => new DatasetColumn(c.Name, ColumnTypeOf(c.Type)))],
+            KnownAtColumn = spec.PublicationColumn,
+            Frequency = spec.Frequency,
+            Events = spec.Events switch
+            {
+                "keep-all" => EventPolicy.KeepAll,
+                "keep-last" => EventPolicy.KeepLast,
+                "aggregate" => EventPolicy.Aggregate,
+                _ => EventPolicy.Error,
+            },
+            Aggregation = spec.Aggregate is { } aggregate && Durations.TryParse(aggregate.Every, out var every)
+                ? new EventAggregation(every, aggregate.Functions ?? [])
+                : null,
+            Columns = [.. spec.Columns.Select(c => new DatasetColumn(c.Name, ColumnTypeOf(c.Type)) { Format = c.Format, TimeZone = c.TimeZone })],
             Csv = new CsvOptions
             {
                 Delimiter = spec.Csv?.Delimiter is { Length: 1 } delimiter ? delimiter[0] : ',',
