@@ -1,7 +1,7 @@
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>
 /// One instance as people see it (`optaic status`, the pull-request comment): health, versions, the key

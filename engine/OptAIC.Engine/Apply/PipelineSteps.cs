@@ -1,7 +1,9 @@
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Plan;
+
+namespace OptAIC.Engine.Apply;
 
 /// <summary>Finds the Pipeline step that describes a planned action: same instance, and an action of the same kind.</summary>
 public static class PipelineSteps

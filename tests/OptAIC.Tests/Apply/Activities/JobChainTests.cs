@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using OptAIC.Engine.Data;
-using OptAIC.Engine.Reconcile;
-using OptAIC.Engine.Reconcile.Jobs;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
+using OptAIC.Engine.Apply.Activities;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace OptAIC.Tests.Reconcile;
+using OptAIC.Tests.Plan;
+
+namespace OptAIC.Tests.Apply.Activities;
 
 /// <summary>Every category of the example, trained, scored and monitored on the real data, in dependency order.</summary>
 public class JobChainTests(ITestOutputHelper output)
@@ -22,10 +25,10 @@ public class JobChainTests(ITestOutputHelper output)
 
         foreach (var name in Planner.InstanceOrder(specs))
         {
-            var trained = TrainingJob.Run(specs, name, TestPaths.RepositoryRoot, source, CancellationToken.None);
-            var scored = InferenceJob.Run(specs, name, TestPaths.RepositoryRoot, trained.Bundle, 1, source, CancellationToken.None);
+            var trained = TrainActivity.Run(specs, name, TestPaths.RepositoryRoot, source, CancellationToken.None);
+            var scored = InferActivity.Run(specs, name, TestPaths.RepositoryRoot, trained.Bundle, 1, source, CancellationToken.None);
             outputs[name] = scored.Output;
-            var report = MonitoringJob.Run(specs, name, TestPaths.RepositoryRoot, trained.Bundle, source, CancellationToken.None);
+            var report = MonitorActivity.Run(specs, name, TestPaths.RepositoryRoot, trained.Bundle, source, CancellationToken.None);
 
             output.WriteLine($"{name}: passed={trained.Passed} {string.Join(", ", trained.Metrics.Where(m => !m.Key.StartsWith("relevance", StringComparison.Ordinal)).Select(m => $"{m.Key}={m.Value:F3}"))}");
             output.WriteLine($"   scored {scored.RowsScored} rows {scored.From:yyyy-MM-dd}..{scored.To:yyyy-MM-dd} in [{scored.Min:F3}, {scored.Max:F3}]; drift share {report.DriftShare:F2}, alerts {report.Alerts.Count}, rolling rank IC {report.Performance?.RollingRankIc:F3}");

@@ -2,7 +2,7 @@ using OptAIC.Engine.Data;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>Turns specs into the runtime's inputs: dataset descriptors (paths under the project's dataRoot) and their content versions.</summary>
 public static class SpecBindings

@@ -1,7 +1,7 @@
 using OptAIC.Engine.Data;
 using Parquet;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Apply;
 
 /// <summary>
 /// Prediction outputs as Parquet: time, known_at (the as-of time of the features a row used), entity,

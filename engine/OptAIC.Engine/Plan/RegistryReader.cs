@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using OptAIC.Engine.Registry;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>Reads the registry's records into the planner's <see cref="RegistrySnapshot"/>.</summary>
 public static class RegistryReader

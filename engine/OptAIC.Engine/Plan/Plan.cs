@@ -1,4 +1,4 @@
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 public enum ActionKind
 {
@@ -23,7 +23,7 @@ public sealed record PlannedAction(string Id, ActionKind Kind, string Instance, 
 /// the combiner that reads it), and the registry state it was computed against, so that a saved plan
 /// is refused once the registry has moved.
 /// </summary>
-public sealed record Plan(
+public sealed record ActionPlan(
     string? RegistryCommit,
     string RegistryState,
     string SpecsHash,

@@ -5,7 +5,7 @@ using OptAIC.Engine.ML.Training;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile.Jobs;
+namespace OptAIC.Engine.Apply.Activities;
 
 /// <summary>A scoring run's output: one row per scored time (and entity), and its summary.</summary>
 public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkipped, double Min, double Max, double Mean, DateTime? From, DateTime? To);
@@ -16,7 +16,7 @@ public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkip
 /// training statistics), then the guardrails. Every row carries the model version and the time its
 /// features were known (as_of).
 /// </summary>
-public static class InferenceJob
+public static class InferActivity
 {
     private const int ChunkRows = 8192;
 
@@ -40,15 +40,15 @@ public static class InferenceJob
         switch (definition.Category)
         {
             case "combining":
-                var signals = instance.Inputs.Select(i => TrainingJob.Align(rows, predictions(i), "score", i)).ToArray();
+                var signals = instance.Inputs.Select(i => TrainActivity.Align(rows, predictions(i), "score", i)).ToArray();
                 scores = CombinerModel.FromBytes(bundle.Model).Combine(signals);
                 Transform(definition, scores, rows, bundle);
                 break;
             case "filtering":
-                var signal = TrainingJob.Align(rows, predictions(instance.Inputs[0]), "score", instance.Inputs[0]);
-                var regime = instance.Regime is null ? null : TrainingJob.Align(rows, predictions(instance.Regime), "class", instance.Regime);
+                var signal = TrainActivity.Align(rows, predictions(instance.Inputs[0]), "score", instance.Inputs[0]);
+                var regime = instance.Regime is null ? null : TrainActivity.Align(rows, predictions(instance.Regime), "class", instance.Regime);
                 var regimeClasses = instance.Regime is null ? null : specs.Definitions[specs.Instances[instance.Regime].Value.Definition].Value.Model.Classes;
-                scores = TrainingJob.FilterFor(definition, instance, regimeClasses).Apply(signal, rows.Time, regime is null ? default : TrainingJob.Classes(regime));
+                scores = TrainActivity.FilterFor(definition, instance, regimeClasses).Apply(signal, rows.Time, regime is null ? default : TrainActivity.Classes(regime));
                 break;
             default:
                 using (var model = TrainedModel.FromBytes(bundle.Model))
@@ -79,10 +79,10 @@ public static class InferenceJob
     /// <summary>The inference window: the spec's, or from the day after training ends.</summary>
     public static (DateTime Start, DateTime? End) Window(ModelInstanceSpec instance)
     {
-        var start = TrainingJob.Date(instance.Inference?.Start)
-            ?? TrainingJob.Date(instance.Training.End)?.AddDays(1)
-            ?? TrainingJob.Date(instance.Training.Start)!.Value;
-        return (start, TrainingJob.Date(instance.Inference?.End));
+        var start = TrainActivity.Date(instance.Inference?.Start)
+            ?? TrainActivity.Date(instance.Training.End)?.AddDays(1)
+            ?? TrainActivity.Date(instance.Training.Start)!.Value;
+        return (start, TrainActivity.Date(instance.Inference?.End));
     }
 
     private static double[] Score(TrainedModel model, TrainingData data, CancellationToken ct)

@@ -2,7 +2,7 @@ using Newtonsoft.Json.Linq;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 public sealed record InstanceFingerprints(FingerprintParts Train, FingerprintParts Infer, FingerprintParts Monitor);
 

@@ -4,13 +4,15 @@ using System.Security.Cryptography;
 using System.Text;
 using LibGit2Sharp;
 using OptAIC.Engine.Data;
-using OptAIC.Engine.Reconcile.Jobs;
+using OptAIC.Engine.Apply.Activities;
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs.Model;
 using OptAIC.Engine.Workflows;
 using RegistryGate = OptAIC.Engine.Registry.GateResult;
 
-namespace OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Plan;
+
+namespace OptAIC.Engine.Apply;
 
 public sealed record ApplyOptions
 {
@@ -24,7 +26,7 @@ public sealed record ApplyOptions
     public int? MaxParallelRuns { get; init; }
 
     /// <summary>A plan saved by `plan --out`: applied only if the registry and specs have not moved since.</summary>
-    public Plan? SavedPlan { get; init; }
+    public ActionPlan? SavedPlan { get; init; }
 
     public IProgress<ApplyEvent>? Progress { get; init; }
 
@@ -49,7 +51,7 @@ public sealed record ActionOutcome(PlannedAction Action, string Status, string S
     public bool Failed => Status is "failed" or "not-run";
 }
 
-public sealed record ApplyResult(Plan Plan, IReadOnlyList<ActionOutcome> Outcomes, string? CommitSha, IReadOnlyList<string> ChangedPaths)
+public sealed record ApplyResult(ActionPlan Plan, IReadOnlyList<ActionOutcome> Outcomes, string? CommitSha, IReadOnlyList<string> ChangedPaths)
 {
     public bool Succeeded => Outcomes.All(o => !o.Failed);
 }
@@ -187,7 +189,7 @@ public sealed class Applier
         }
     }
 
-    private RunRequest Request(PlannedAction action, Plan plan) => new()
+    private WorkflowRunRequest Request(PlannedAction action, ActionPlan plan) => new()
     {
         RunId = RunId(action, plan),
         WorkflowId = action.Kind.ToString().ToLowerInvariant(),
@@ -204,7 +206,7 @@ public sealed class Applier
     /// A run id that is the same for the same action of the same plan state, so an apply killed in the
     /// middle of a run resumes it from its journal (a finished training is not redone).
     /// </summary>
-    private static string RunId(PlannedAction action, Plan plan)
+    private static string RunId(PlannedAction action, ActionPlan plan)
     {
         var key = string.Join("\n", [action.Id, plan.RegistryState, plan.SpecsHash, .. action.Reasons]);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
@@ -239,7 +241,7 @@ public sealed class Applier
             : new WorkflowBuilder(kind).Step(kind, kind, s => Configure(s)).Build();
     }
 
-    private ActivityRegistry Activities(Plan plan)
+    private ActivityRegistry Activities(ActionPlan plan)
     {
         var registry = new ActivityRegistry();
         registry.Register("train", (ctx, ct) => Task.Run(() => TrainStep(ctx, ct), ct));
@@ -256,7 +258,7 @@ public sealed class Applier
     private ActivityOutput TrainStep(ActivityContext ctx, CancellationToken ct)
     {
         var instance = ctx.GetInput<string>("instance");
-        var outcome = TrainingJob.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct, _features);
+        var outcome = TrainActivity.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct, _features);
         // The step's result goes to the run folder, so a resumed run registers it without training again.
         var bundlePath = Path.Combine(ctx.RunFolder, "bundle.zip");
         File.WriteAllBytes(bundlePath, outcome.Bundle.ToBytes());
@@ -264,7 +266,7 @@ public sealed class Applier
         return new ActivityOutput().Set("passed", outcome.Passed);
     }
 
-    private ActivityOutput RegisterStep(ActivityContext ctx, Plan plan)
+    private ActivityOutput RegisterStep(ActivityContext ctx, ActionPlan plan)
     {
         var instanceName = ctx.GetInput<string>("instance");
         var action = plan.Actions.First(a => a.Id == PlannedAction.IdOf(ActionKind.Train, instanceName));
@@ -435,7 +437,7 @@ public sealed class Applier
         return numbers.Count == 0 ? null : numbers[^1];
     }
 
-    private ActivityOutput PromoteStep(ActivityContext ctx, Plan plan)
+    private ActivityOutput PromoteStep(ActivityContext ctx, ActionPlan plan)
     {
         var name = ctx.GetInput<string>("instance");
         var action = plan.Actions.First(a => a.Id == PlannedAction.IdOf(ActionKind.Promote, name));
@@ -449,7 +451,7 @@ public sealed class Applier
         return new ActivityOutput();
     }
 
-    private ActivityOutput InferStep(ActivityContext ctx, Plan plan, CancellationToken ct)
+    private ActivityOutput InferStep(ActivityContext ctx, ActionPlan plan, CancellationToken ct)
     {
         var name = ctx.GetInput<string>("instance");
         var action = plan.Actions.First(a => a.Id == PlannedAction.IdOf(ActionKind.Infer, name));
@@ -460,7 +462,7 @@ public sealed class Applier
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
-        var outcome = InferenceJob.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct, _features);
+        var outcome = InferActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct, _features);
         var artifact = StorePredictions(outcome.Output, name, version.Value);
         _predictions[name] = outcome.Output;
         var desired = Desired(name);
@@ -481,7 +483,7 @@ public sealed class Applier
         return new ActivityOutput().Set("output", artifact.Uri);
     }
 
-    private ActivityOutput MonitorStep(ActivityContext ctx, Plan plan, CancellationToken ct)
+    private ActivityOutput MonitorStep(ActivityContext ctx, ActionPlan plan, CancellationToken ct)
     {
         var name = ctx.GetInput<string>("instance");
         var action = plan.Actions.First(a => a.Id == PlannedAction.IdOf(ActionKind.Monitor, name));
@@ -492,7 +494,7 @@ public sealed class Applier
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
-        var report = MonitoringJob.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, ReadPredictions, ct, _features);
+        var report = MonitorActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, ReadPredictions, ct, _features);
         var alerts = new List<MonitoringAlert>();
         alerts.AddRange(report.Columns.Where(c => c.Drifted).Select(c => new MonitoringAlert
         {
@@ -549,7 +551,7 @@ public sealed class Applier
         Details = new SortedDictionary<string, object?>(details, StringComparer.Ordinal),
     };
 
-    private ActivityOutput ArchiveStep(ActivityContext ctx, Plan plan)
+    private ActivityOutput ArchiveStep(ActivityContext ctx, ActionPlan plan)
     {
         var name = ctx.GetInput<string>("instance");
         var action = plan.Actions.First(a => a.Id == PlannedAction.IdOf(ActionKind.Archive, name));

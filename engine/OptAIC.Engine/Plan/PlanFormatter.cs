@@ -2,12 +2,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>A plan as text for people (Terraform-style + ~ -), Markdown for pull-request comments, or stable JSON for machines.</summary>
 public static class PlanFormatter
 {
-    public static string Text(Plan plan, Func<string, string>? colorize = null)
+    public static string Text(ActionPlan plan, Func<string, string>? colorize = null)
     {
         var text = new StringBuilder();
         if (!plan.HasChanges)
@@ -39,11 +39,11 @@ public static class PlanFormatter
         return text.ToString();
     }
 
-    public static string Summary(Plan plan) =>
+    public static string Summary(ActionPlan plan) =>
         $"Plan: {plan.Count(ActionKind.Train)} to train, {plan.Count(ActionKind.Promote)} to promote, {plan.Count(ActionKind.Infer)} to infer, " +
         $"{plan.Count(ActionKind.Monitor)} to monitor, {plan.Count(ActionKind.Archive)} to archive.";
 
-    public static string Markdown(Plan plan)
+    public static string Markdown(ActionPlan plan)
     {
         var md = new StringBuilder();
         md.AppendLine("### OptAIC plan");
@@ -73,7 +73,7 @@ public static class PlanFormatter
     }
 
     /// <summary>The stable, versioned JSON shape: format_version, registry_commit, changes[{action, target, reasons}].</summary>
-    public static string Json(Plan plan)
+    public static string Json(ActionPlan plan)
     {
         var changes = new JsonArray();
         foreach (var action in plan.Actions)
@@ -90,7 +90,7 @@ public static class PlanFormatter
         }
         var root = new JsonObject
         {
-            ["format_version"] = Plan.FormatVersion,
+            ["format_version"] = ActionPlan.FormatVersion,
             ["registry_commit"] = plan.RegistryCommit,
             ["registry_state"] = plan.RegistryState,
             ["specs_hash"] = plan.SpecsHash,
@@ -110,15 +110,15 @@ public static class PlanFormatter
     }
 
     /// <summary>Reads a plan saved with `plan --out`; a file of another format version or shape is refused.</summary>
-    public static Plan ReadJson(string json, string source)
+    public static ActionPlan ReadJson(string json, string source)
     {
         try
         {
             var root = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("empty");
             var version = (string?)root["format_version"];
-            if (version != Plan.FormatVersion)
+            if (version != ActionPlan.FormatVersion)
             {
-                throw new PlanFileException($"{source}: plan format {version ?? "(none)"} is not {Plan.FormatVersion}; make the plan again with this optaic");
+                throw new PlanFileException($"{source}: plan format {version ?? "(none)"} is not {ActionPlan.FormatVersion}; make the plan again with this optaic");
             }
             var actions = root["changes"]!.AsArray().Select(c => new PlannedAction(
                 (string)c!["id"]!,
@@ -127,7 +127,7 @@ public static class PlanFormatter
                 ((string)c["change"]!)[0],
                 [.. c["reasons"]!.AsArray().Select(r => (string)r!)],
                 [.. c["depends_on"]!.AsArray().Select(d => (string)d!)])).ToList();
-            return new Plan(
+            return new ActionPlan(
                 (string?)root["registry_commit"],
                 (string)root["registry_state"]!,
                 (string)root["specs_hash"]!,

@@ -7,7 +7,7 @@ using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 using TrainingHyperparameters = OptAIC.Engine.Specs.Hyperparameters;
 
-namespace OptAIC.Engine.Reconcile.Jobs;
+namespace OptAIC.Engine.Apply.Activities;
 
 /// <summary>The outputs of a model's scoring run, as later runs read them: time, entity, score (and class for a regime model).</summary>
 public delegate Frame PredictionSource(string instance);
@@ -32,7 +32,7 @@ public sealed record TrainingOutcome(
 /// cross-validated by the validation scheme, gated, and fitted on the whole purged window; combiners fit
 /// weights on their inputs' out-of-sample outputs; filters are evaluated on theirs.
 /// </summary>
-public static class TrainingJob
+public static class TrainActivity
 {
     public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
     {

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>Inputs of planning besides the specs and the registry: data versions, versions of the engine, and the clock.</summary>
 public sealed record PlanningContext(
@@ -19,7 +19,7 @@ public sealed record PlanningContext(
 /// </summary>
 public static partial class Planner
 {
-    public static Plan Plan(SpecSet specs, RegistrySnapshot actual, PlanningContext context)
+    public static ActionPlan Plan(SpecSet specs, RegistrySnapshot actual, PlanningContext context)
     {
         var actions = new List<PlannedAction>();
         var notes = new List<string>();
@@ -140,7 +140,7 @@ public static partial class Planner
             }
         }
 
-        return new Plan(actual.Commit, actual.StateHash, SpecsHash(specs), context.Now, actions, notes);
+        return new ActionPlan(actual.Commit, actual.StateHash, SpecsHash(specs), context.Now, actions, notes);
 
         void Add(ActionKind kind, string instance, char change, IEnumerable<string> reasons, IEnumerable<string> dependsOn)
         {

@@ -1,10 +1,11 @@
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Specs;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
 
-namespace OptAIC.Tests.Reconcile;
+namespace OptAIC.Tests.Plan;
 
 public class PlannerTests
 {

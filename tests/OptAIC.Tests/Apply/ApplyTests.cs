@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using LibGit2Sharp;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
 
-namespace OptAIC.Tests.Reconcile;
+namespace OptAIC.Tests.Apply;
 
 /// <summary>
 /// apply against real Git repositories made from the example (three instances: two signals and the

@@ -1,12 +1,14 @@
-using OptAIC.Engine.Reconcile.Jobs;
+using OptAIC.Engine.Apply.Activities;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
 
-namespace OptAIC.Tests.Reconcile;
+using OptAIC.Tests.Plan;
+
+namespace OptAIC.Tests.Apply.Activities;
 
 /// <summary>Real training on the example's real S&amp;P 500 data, as the reconciler runs it.</summary>
-public class TrainingJobTests
+public class TrainActivityTests
 {
     private static readonly PredictionSource NoInputs = name => throw new InvalidOperationException($"no predictions for {name} in this test");
 
@@ -19,7 +21,7 @@ public class TrainingJobTests
     {
         var specs = PlannerTests.ExampleSpecs();
 
-        var outcome = TrainingJob.Run(specs, instance, TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
+        var outcome = TrainActivity.Run(specs, instance, TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
 
         outcome.Metrics.Keys.ShouldContain(metric);
         double.IsFinite(outcome.Metrics[metric]).ShouldBeTrue();
@@ -35,8 +37,8 @@ public class TrainingJobTests
     {
         var specs = PlannerTests.ExampleSpecs();
 
-        var first = TrainingJob.Run(specs, "spx-alpha", TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
-        var second = TrainingJob.Run(specs, "spx-alpha", TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
+        var first = TrainActivity.Run(specs, "spx-alpha", TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
+        var second = TrainActivity.Run(specs, "spx-alpha", TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
 
         second.Metrics.ShouldBe(first.Metrics);
         ModelBundle.Sha256(second.Bundle.ToBytes()).ShouldBe(ModelBundle.Sha256(first.Bundle.ToBytes()));
@@ -47,7 +49,7 @@ public class TrainingJobTests
     {
         var specs = PlannerTests.ExampleSpecs();
 
-        var outcome = TrainingJob.Run(specs, "spx-relevance", TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
+        var outcome = TrainActivity.Run(specs, "spx-relevance", TestPaths.RepositoryRoot, NoInputs, CancellationToken.None);
 
         var relevance = outcome.Metrics.Where(m => m.Key.StartsWith("relevance.", StringComparison.Ordinal)).ToList();
         relevance.Count.ShouldBe(13);

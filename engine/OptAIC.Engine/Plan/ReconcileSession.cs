@@ -3,7 +3,7 @@ using OptAIC.Engine.Lint;
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>
 /// Everything one reconcile reads, loaded once: the repository, its specs (linted: a plan is never made
@@ -82,7 +82,7 @@ public sealed class ReconcileSession
     public RegistrySnapshot Snapshot() =>
         RegistryReader.Read(Registry, HeadCommit(), Path.Combine(WorkFolder, "cache", "registry-snapshot.json"));
 
-    public Plan Plan(DateTimeOffset? now = null)
+    public ActionPlan Plan(DateTimeOffset? now = null)
     {
         EnsureValid();
         return Planner.Plan(Specs, Snapshot(), PlanningContext(now));

@@ -4,7 +4,7 @@ using System.Text;
 using Newtonsoft.Json.Linq;
 using OptAIC.Engine.Specs;
 
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>
 /// What decided a result: a flat, sorted map from a readable field path ("hyperparameters.learningRate",

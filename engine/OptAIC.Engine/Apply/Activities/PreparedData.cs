@@ -4,7 +4,9 @@ using OptAIC.Engine.ML.Training;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile.Jobs;
+using OptAIC.Engine.Plan;
+
+namespace OptAIC.Engine.Apply.Activities;
 
 /// <summary>
 /// An instance's data, point in time: the feature set's source dataset with its joined datasets (as

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OptAIC.Engine.ML.Inference;
 
-namespace OptAIC.Engine.Reconcile.Jobs;
+namespace OptAIC.Engine.Apply.Activities;
 
 /// <summary>
 /// What a registered version's artifact holds: the fitted model's bytes (ML.NET, combiner, or none for

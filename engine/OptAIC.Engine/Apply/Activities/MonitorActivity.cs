@@ -4,14 +4,14 @@ using OptAIC.Engine.ML.Training;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
-namespace OptAIC.Engine.Reconcile.Jobs;
+namespace OptAIC.Engine.Apply.Activities;
 
 /// <summary>
 /// Watches an instance: per-feature drift between the training window (reference) and the current
 /// window, prediction drift, rolling performance where labels have arrived, and the definition's alert
 /// rules over the result.
 /// </summary>
-public static class MonitoringJob
+public static class MonitorActivity
 {
     public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
     {
@@ -21,15 +21,15 @@ public static class MonitoringJob
         var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var learner = definition.Category is not ("combining" or "filtering");
 
-        var trainStart = TrainingJob.Date(instance.Training.Start) ?? DateTime.MinValue;
-        var (reference, _, _) = data.TrainingRows(trainStart, TrainingJob.Date(instance.Training.End));
-        var currentStart = TrainingJob.Date(instance.Monitoring?.Current?.Start) ?? InferenceJob.Window(instance).Start;
-        var currentEnd = TrainingJob.Date(instance.Monitoring?.Current?.End);
+        var trainStart = TrainActivity.Date(instance.Training.Start) ?? DateTime.MinValue;
+        var (reference, _, _) = data.TrainingRows(trainStart, TrainActivity.Date(instance.Training.End));
+        var currentStart = TrainActivity.Date(instance.Monitoring?.Current?.Start) ?? InferActivity.Window(instance).Start;
+        var currentEnd = TrainActivity.Date(instance.Monitoring?.Current?.End);
         var (current, _) = learner ? data.ScoringRows(currentStart, currentEnd) : (PointInTime.Slice(data.Frame, new TimeWindow(currentStart, currentEnd)), 0);
         ct.ThrowIfCancellationRequested();
 
         var outputs = predictions(instanceName);
-        var currentScores = TrainingJob.Align(current, outputs, "score", instanceName);
+        var currentScores = TrainActivity.Align(current, outputs, "score", instanceName);
         double[]? referenceScores = null;
         if (learner && bundle.Task != "multiclass")
         {

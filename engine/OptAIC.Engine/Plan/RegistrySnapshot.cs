@@ -1,4 +1,4 @@
-namespace OptAIC.Engine.Reconcile;
+namespace OptAIC.Engine.Plan;
 
 /// <summary>
 /// The actual state as the planner needs it, read from the registry in one pass: per instance, what
