@@ -225,7 +225,8 @@ public static partial class Planner
         }
     }
 
-    private static string SpecsHash(SpecSet specs) =>
+    /// <summary>sha256 over the content of every spec document: the specs a plan, and a run request, were made from.</summary>
+    public static string SpecsHash(SpecSet specs) =>
         Canonical.Sha256Hex(string.Join("\n", new[] { specs.Project?.Document }
             .Concat(specs.Datasets.Values.Select(s => s.Document))
             .Concat(specs.FeatureSets.Values.Select(s => s.Document))
