@@ -3,14 +3,13 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using LibGit2Sharp;
-using OptAIC.Engine.Data;
 using OptAIC.Engine.Apply.Activities;
+using OptAIC.Engine.Data;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs.Model;
 using OptAIC.Engine.Workflows;
 using RegistryGate = OptAIC.Engine.Registry.GateResult;
-
-using OptAIC.Engine.Plan;
 
 namespace OptAIC.Engine.Apply;
 

@@ -1,7 +1,6 @@
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
-
-using OptAIC.Engine.Plan;
 
 namespace OptAIC.Engine.Apply;
 

@@ -1,6 +1,6 @@
 using LibGit2Sharp;
-using OptAIC.Engine.Lint;
 using OptAIC.Engine.Apply;
+using OptAIC.Engine.Lint;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;

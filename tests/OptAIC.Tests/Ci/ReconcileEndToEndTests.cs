@@ -1,6 +1,6 @@
 using LibGit2Sharp;
-using OptAIC.Engine.Ci;
 using OptAIC.Engine.Apply;
+using OptAIC.Engine.Ci;
 using OptAIC.Engine.Plan;
 using OptAIC.Tests.Apply;
 using OptAIC.Tests.Support;

@@ -1,10 +1,9 @@
 using OptAIC.Engine.Data;
 using OptAIC.Engine.Features;
 using OptAIC.Engine.ML.Training;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
-
-using OptAIC.Engine.Plan;
 
 namespace OptAIC.Engine.Apply.Activities;
 

@@ -1,14 +1,13 @@
 using System.Diagnostics;
-using OptAIC.Engine.Data;
 using OptAIC.Engine.Apply;
-using OptAIC.Engine.Plan;
 using OptAIC.Engine.Apply.Activities;
+using OptAIC.Engine.Data;
+using OptAIC.Engine.Plan;
+using OptAIC.Tests.Plan;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
 using Xunit.Abstractions;
-
-using OptAIC.Tests.Plan;
 
 namespace OptAIC.Tests.Apply.Activities;
 

@@ -1,9 +1,8 @@
 using OptAIC.Engine.Apply.Activities;
+using OptAIC.Tests.Plan;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
-
-using OptAIC.Tests.Plan;
 
 namespace OptAIC.Tests.Apply.Activities;
 
