@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 
 namespace OptAIC.Cli.Commands;
@@ -29,7 +30,7 @@ public static class ApplyCommand
             {
                 return ExitCodes.Failed;
             }
-            Plan? saved = null;
+            ActionPlan? saved = null;
             if (result.GetValue(planFile) is { } path)
             {
                 saved = PlanFormatter.ReadJson(File.ReadAllText(path), path);

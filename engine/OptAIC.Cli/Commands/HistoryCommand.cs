@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 
 namespace OptAIC.Cli.Commands;

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using OptAIC.Cli.Console;
+using OptAIC.Engine.Apply;
 using OptAIC.Engine.Lint.Output;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Plan;
 
 namespace OptAIC.Cli.Commands;
 

@@ -54,5 +54,6 @@ public static class Linter
         SecretChecks.Check(context);
         FeatureChecks.Check(context);
         DatasetChecks.Check(context);
+        OnnxChecks.Check(context);
     }
 }
