@@ -71,6 +71,8 @@ public static class LintRules
         new("pit-target-is-feature", Severity.Error, "Point in time", "An instance's target is declared as a target, not a feature.", "target: ret_5d   # a feature"),
         new("pit-embargo", Severity.Error, "Point in time", "Between the end of training and any evaluation period lies at least the target's horizon.", "target: fwd_ret_20d\ntraining: {end: 2011-12-31}\ninference: {start: 2012-01-02}"),
         new("pit-publication-lag", Severity.Warning, "Point in time", "A joined table of monthly or quarterly figures (dated at the period's end) declares a knowledge lag or a publication column.", "frequency: month\nknowledgeLag: 0   # joined by a feature set"),
+        new("pit-open-window", Severity.Error, "Point in time", "A training window has an end: an open one takes every row up to each apply, so inference scores the dates the model was trained on.", "training: {start: 2000-01-01}   # no end, inference from 2000-01-01"),
+        new("pit-cv-embargo", Severity.Error, "Point in time", "A cross-validation embargo is at least the target's horizon (the purge always is).", "validation: {scheme: purged-kfold, embargo: 2}\ntarget: fwd_ret_20d"),
         new("pit-in-sample-inputs", Severity.Error, "Point in time", "A combining or filtering model trains only on its inputs' out-of-sample outputs.", "ensemble training starts 2010-01-01, but spx-alpha is trained until 2011-12-15"),
         new("path-outside-repository", Severity.Error, "Safety", "Every path stays inside the repository.", "path: ../../etc/passwd"),
         new("dataset-file-missing", Severity.Error, "Safety", "A dataset's file exists.", "path: sp500-2001.csv"),
