@@ -124,10 +124,12 @@ public static class InferActivity
             predicted[r] = best;
         }
         output.AddNumeric("class", predicted);
+        string Name(int c) => c >= 0 && c < bundle.Classes.Count ? bundle.Classes[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The class by name too, so a reader of the predictions needs no index table.
+        output.AddText("class_name", [.. predicted.Select(p => p < 0 ? null : Name((int)p))]);
         for (var c = 0; c < classes; c++)
         {
-            var name = c < bundle.Classes.Count ? bundle.Classes[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            output.AddNumeric($"p_{name}", columns[c]);
+            output.AddNumeric($"p_{Name(c)}", columns[c]);
         }
         return predicted;
     }

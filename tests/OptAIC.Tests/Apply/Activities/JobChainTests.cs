@@ -41,6 +41,18 @@ public class JobChainTests(ITestOutputHelper output)
                 scored.Max.ShouldBeLessThanOrEqualTo(1);
             }
             scored.Output.Numeric("model_version").ShouldAllBe(v => v == 1);
+            if (category == "regime")
+            {
+                // Classes by name, beside their index and each class's probability.
+                var classes = specs.Definitions[specs.Instances[name].Value.Definition].Value.Model.Classes!;
+                var names = scored.Output.Text("class_name");
+                var index = scored.Output.Numeric("class");
+                for (var r = 0; r < names.Length; r++)
+                {
+                    names[r].ShouldBe(classes[(int)index[r]]);
+                }
+                classes.ShouldAllBe(c => scored.Output.HasColumn("p_" + c));
+            }
         }
         output.WriteLine($"whole chain: {watch.Elapsed.TotalSeconds:F1} s");
     }
