@@ -21,8 +21,11 @@ if (args is ["scenario", var name, ..])
         case "plan-phases":
             PlanPhases.Run();
             break;
+        case "scale":
+            ScaleScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5_000_000, args.Length > 3 ? args[3] : "apply");
+            break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale");
             return 2;
     }
     return 0;
