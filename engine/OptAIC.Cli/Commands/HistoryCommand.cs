@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OptAIC.Cli.Help;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -97,6 +98,8 @@ public static class HistoryCommand
             }
             return ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic history spx-alpha",
+            "optaic history spx-alpha --format json");
     }
 }

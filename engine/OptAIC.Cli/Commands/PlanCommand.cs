@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OptAIC.Cli.Help;
 using OptAIC.Cli.Console;
 using OptAIC.Engine.Lint.Output;
 using OptAIC.Engine.Reconcile;
@@ -39,7 +40,10 @@ public static class PlanCommand
             }
             return result.GetValue(detailed) && plan.HasChanges ? ExitCodes.UsageOrChanges : ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic plan                                   # what apply would do, and why",
+            "optaic plan --detailed-exitcode               # exit 2 when there is work (for scripts)",
+            "optaic plan --out plan.json && optaic apply plan.json");
     }
 
     /// <summary>Prints lint's findings when the specs have errors; false means stop.</summary>

@@ -68,4 +68,13 @@ public static class LintRules
     ];
 
     public static LintRule? Find(string id) => All.FirstOrDefault(r => r.Id == id);
+
+    public const string DocumentationUri = "https://github.com/optaic/optaic/blob/main/engine/docs/lint-rules.md";
+
+    /// <summary>
+    /// The rule's section in lint-rules.md: GitHub's anchor of the heading "### `id` (severity)", which is
+    /// "id-severity" (lower case, punctuation dropped, spaces as hyphens).
+    /// </summary>
+    public static string HelpUri(LintRule rule) =>
+        $"{DocumentationUri}#{rule.Id}-{(rule.Severity == Severity.Error ? "error" : "warning")}";
 }

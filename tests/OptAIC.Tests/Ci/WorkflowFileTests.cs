@@ -58,7 +58,7 @@ public class WorkflowFileTests
                 if (uses)
                 {
                     // Actions are pinned to a version, never a moving branch.
-                    ((YamlScalarNode)step.Children[new YamlScalarNode("uses")]).Value!.ShouldMatch(@"^[\w.-]+/[\w.-]+@v\d+$");
+                    ((YamlScalarNode)step.Children[new YamlScalarNode("uses")]).Value!.ShouldMatch(@"^[\w.-]+/[\w.-]+(/[\w.-]+)*@v\d+$");
                 }
             }
         }
@@ -90,8 +90,12 @@ public class WorkflowFileTests
         text.ShouldContain("--base \"${{ github.event.pull_request.base.sha }}\"");
         text.ShouldContain("--head \"${{ github.event.pull_request.head.sha }}\"");
         text.ShouldContain("--out comment.md");
-        text.ShouldContain("<!-- optaic-plan -->");
+        // The marker the comment step looks for is the one the engine writes.
+        text.ShouldContain($"const marker = '{PullRequestReview.CommentMarker}';");
         text.ShouldContain("OPTAIC_VERSION:");
+        text.ShouldContain("uses: github/codeql-action/upload-sarif@v3");
+        text.ShouldContain("optaic lint --format sarif > optaic-lint.sarif");
+        Scalar(root, "permissions", "security-events").ShouldBe("write");
     }
 
     [Fact]
