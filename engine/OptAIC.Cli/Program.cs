@@ -16,6 +16,7 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     HistoryCommand.Create(repo),
     CiCommand.Create(repo),
     HooksCommand.Create(repo),
+    ServeCommand.Create(repo),
     SchemaCommand.Create(),
     CompletionCommand.Create(),
 };

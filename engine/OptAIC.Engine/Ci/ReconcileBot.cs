@@ -310,6 +310,12 @@ public static partial class ReconcileBot
                 // A transient failure: the next renewal, or the check before the push, decides.
                 Say($"could not renew the lease: {e.Message}");
             }
+            catch (Exception e) when (e is ArgumentNullException or ObjectDisposedException or LibGit2Sharp.LibGit2SharpException)
+            {
+                // Timer.Dispose does not wait for a callback in flight: one may run after the session closed.
+                // An exception escaping a timer callback would end the process.
+                _ = e;
+            }
         }
 
         private void Say(string message)
