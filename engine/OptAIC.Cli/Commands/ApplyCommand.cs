@@ -1,8 +1,8 @@
 using System.CommandLine;
-using OptAIC.Cli.Help;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Reconcile;
 using OptAIC.Engine.Registry;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using OptAIC.Cli.Help;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Lint.Output;
 using OptAIC.Engine.Reconcile;
 

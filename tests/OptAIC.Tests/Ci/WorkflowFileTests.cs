@@ -26,6 +26,7 @@ public class WorkflowFileTests
     {
         WorkflowPaths().ShouldBe([
             "workflows/ci.yml",
+            "workflows/release.yml",
             "workflow-templates/optaic-nightly.yml",
             "workflow-templates/optaic-plan.yml",
             "workflow-templates/optaic-reconcile.yml",
@@ -75,6 +76,43 @@ public class WorkflowFileTests
         text.ShouldContain("uses: actions/setup-dotnet@v4");
         text.ShouldContain("dotnet-version: 10.0.x");
         text.ShouldContain("run: bash .ci/run");
+    }
+
+    [Fact]
+    public void The_ci_script_packs_installs_and_inits_before_it_ends_with_the_readmes_test_command()
+    {
+        var run = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, ".ci", "run")).TrimEnd();
+        var steps = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, ".ci", "pack-and-init"));
+        var readme = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
+
+        run.ShouldEndWith("dotnet test OptAIC.sln -c Release");
+        readme.ShouldContain("dotnet test OptAIC.sln -c Release ");
+        run.ShouldContain("bash .ci/pack-and-init");
+        // The Dockerfile's steps are the scripts CI runs, so CI tests them.
+        var dockerfile = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "engine", "Dockerfile"));
+        foreach (var script in new[] { "engine/docker/pack.sh", "engine/docker/install.sh" })
+        {
+            steps.ShouldContain($"bash {script}");
+            dockerfile.ShouldContain($"bash {script}");
+        }
+        foreach (var command in new[] { "init demo", "apply", "plan --detailed-exitcode" })
+        {
+            steps.ShouldContain($"\"$optaic\" {command}");
+        }
+    }
+
+    [Fact]
+    public void The_release_workflow_packs_and_publishes_the_tool_and_the_image_on_a_version_tag()
+    {
+        var root = Load(Path.Combine(GitHubFolder, "workflows", "release.yml"));
+        var text = File.ReadAllText(Path.Combine(GitHubFolder, "workflows", "release.yml"));
+
+        var tags = (YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("on")]).Children[new YamlScalarNode("push")]).Children[new YamlScalarNode("tags")];
+        ((YamlScalarNode)tags.Children[0]).Value.ShouldBe("v*.*.*");
+        text.ShouldContain("bash engine/docker/pack.sh");
+        text.ShouldContain("dotnet nuget push");
+        text.ShouldContain("uses: docker/build-push-action@v6");
+        text.ShouldContain("file: engine/Dockerfile");
     }
 
     [Fact]
