@@ -123,7 +123,7 @@ public class InferenceBenchmarks : IDisposable
             _input,
             Path.Combine(_folder, "scores.parquet"),
             _scorer,
-            new BatchInferenceOptions { ModelVersion = "bench@1", Guardrails = new Guardrails(-10, 10, false, 1) });
+            new BatchInferenceOptions { ModelVersion = 1, Guardrails = new Guardrails(-10, 10, false, 1) });
         return summary.RowsScored;
     }
 

@@ -53,5 +53,6 @@ public static class Linter
         PathChecks.Check(context);
         SecretChecks.Check(context);
         FeatureChecks.Check(context);
+        OnnxChecks.Check(context);
     }
 }

@@ -18,6 +18,9 @@ public interface ISpecSource
 
     /// <summary>Whether a repository-relative file exists in this source (for dataset paths and templates).</summary>
     bool Exists(string relativePath);
+
+    /// <summary>A repository-relative file's bytes (an ONNX model lint opens), or null when it does not exist.</summary>
+    byte[]? ReadBytes(string relativePath);
 }
 
 public static class SpecPaths
@@ -92,6 +95,12 @@ public sealed class DirectorySpecSource : ISpecSource
 
     public bool Exists(string relativePath) => File.Exists(Path.Combine(RepositoryRoot, relativePath));
 
+    public byte[]? ReadBytes(string relativePath)
+    {
+        var path = Path.Combine(RepositoryRoot, relativePath);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
     private void Add(string full, SortedDictionary<string, SpecFile> files)
     {
         var relative = SpecPaths.RelativeInside(RepositoryRoot, full)
@@ -161,6 +170,18 @@ public sealed class GitRevisionSpecSource : ISpecSource, IDisposable
     }
 
     public bool Exists(string relativePath) => _commit[relativePath] is not null;
+
+    public byte[]? ReadBytes(string relativePath)
+    {
+        if (_commit[relativePath]?.Target is not Blob blob)
+        {
+            return null;
+        }
+        using var stream = blob.GetContentStream();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
 
     public void Dispose() => _repository.Dispose();
 

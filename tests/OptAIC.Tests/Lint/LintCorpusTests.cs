@@ -46,6 +46,11 @@ public partial class LintCorpusTests
         var relative = $"specs/zz-cases/{caseFile}";
         Directory.CreateDirectory(repo.File("specs/zz-cases"));
         File.Copy(CasePath(caseFile), repo.File(relative));
+        // The ONNX files written by scikit-learn (Fixtures/onnx), for the cases that import one.
+        foreach (var model in Directory.EnumerateFiles(Path.Combine(TestPaths.Fixtures, "onnx"), "*.onnx"))
+        {
+            File.Copy(model, repo.File($"specs/zz-cases/{Path.GetFileName(model)}"));
+        }
 
         var report = Linter.Run(new DirectorySpecSource(repo.Path, ["specs"]));
 

@@ -75,7 +75,12 @@ internal static class DefinitionChecks
         }
         if (algorithm == "onnx" && spec.Model.Onnx is null)
         {
-            ctx.Error("onnx-declaration", document, ["spec", "model"], "algorithm onnx needs model.onnx with path, input and output names");
+            ctx.Error("onnx-declaration", document, ["spec", "model"], "algorithm onnx needs model.onnx with path, input (or inputs) and output names");
+        }
+        else if (algorithm == "onnx" && spec.Model.Onnx is { } onnx && (onnx.Input is null) == (onnx.Inputs is null))
+        {
+            ctx.Error("onnx-declaration", document, ["spec", "model", "onnx"],
+                "give 'input' (one input takes every feature) or 'inputs' (each named input with its features), not both or neither");
         }
         if (algorithm == "threshold" && spec.Inference.Threshold is null)
         {
@@ -177,7 +182,13 @@ internal static class DefinitionChecks
                 }
                 break;
         }
-        if (spec.Target is null && definition.Category != "filtering")
+        var imported = ImportedModels.IsImported(definition);
+        if (!imported && spec.Training.Start is null)
+        {
+            ctx.Error("schema-required", document, ["spec"], $"a {definition.Model.Algorithm} model needs a 'training' window (start, optionally end); only imported (onnx) models score without one");
+        }
+        // An imported model needs a target only to compute metrics and gates on labelled rows.
+        if (spec.Target is null && definition.Category != "filtering" && !imported)
         {
             ctx.Error("instance-target", document, ["spec"], $"a {definition.Category} model needs a 'target' (a target of its feature set)");
         }

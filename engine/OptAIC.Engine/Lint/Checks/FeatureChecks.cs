@@ -129,7 +129,9 @@ internal static class FeatureChecks
     private static void CheckEmbargo(LintContext ctx, Spec<ModelInstanceSpec> instance, Dictionary<(string, string), int> horizons)
     {
         var spec = instance.Value;
-        if (spec.Features?.FeatureSet is not { } setName || spec.Target is not { } target
+        // An imported model was not trained on this window: there is no training label to embargo.
+        var imported = ctx.Specs.Definitions.TryGetValue(spec.Definition, out var definition) && ImportedModels.IsImported(definition.Value);
+        if (imported || spec.Features?.FeatureSet is not { } setName || spec.Target is not { } target
             || !horizons.TryGetValue((setName, target), out var horizon) || horizon == 0
             || Schedules.ParseDate(spec.Training.End) is not { } trainEnd)
         {

@@ -22,8 +22,8 @@ public sealed record BatchInferenceOptions
 
     public TimeSpan KnowledgeLag { get; init; }
 
-    /// <summary>Written to every row's <c>model_version</c>.</summary>
-    public string ModelVersion { get; init; } = "";
+    /// <summary>The registered version number, written to every row's <c>model_version</c>.</summary>
+    public int ModelVersion { get; init; }
 
     public OutputTransform Transform { get; init; } = OutputTransform.None;
 
@@ -35,7 +35,7 @@ public sealed record BatchInferenceOptions
     /// <summary>Rows handed to the scorer per call. Memory is bounded by three input row groups (one read, one scored, one written).</summary>
     public int BatchRows { get; init; } = 65_536;
 
-    /// <summary>Names of the classes for multiclass output (columns <c>prob_&lt;name&gt;</c>); default 0..K-1.</summary>
+    /// <summary>Names of the classes for multiclass output (columns <c>p_&lt;name&gt;</c>); default 0..K-1.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 }
 
@@ -95,11 +95,12 @@ public sealed class InferenceInputException : Exception
 public static class BatchInference
 {
     /// <summary>
-    /// Scores a Parquet file and writes the scores to <paramref name="outputPath"/>: columns <c>time</c>,
-    /// <c>entity</c> (panels), <c>score</c> (or <c>class</c> and <c>prob_&lt;class&gt;</c> for multiclass),
-    /// <c>model_version</c>, <c>as_of</c>; one row per input row whose features were all present, in input order.
-    /// The input is read one row group at a time, never whole (reading, scoring and writing overlap, so at
-    /// most three row groups are in memory); output goes to a temporary file in the same
+    /// Scores a Parquet file and writes the predictions to <paramref name="outputPath"/> in the engine's
+    /// prediction format: <c>time</c>, <c>known_at</c> (when the features a score used were known),
+    /// <c>entity</c> (panels), <c>score</c> (for multiclass the predicted class, with <c>class</c> and
+    /// <c>p_&lt;class&gt;</c>), <c>model_version</c>; one row per input row whose features were all present,
+    /// in input order. The input is read one row group at a time, never whole (reading, scoring and writing
+    /// overlap, so at most three row groups are in memory); output goes to a temporary file in the same
     /// folder that is renamed over <paramref name="outputPath"/> only once every chunk passed the guardrails,
     /// so a failed run publishes nothing and leaves no partial file. A panel <c>rank</c> needs the input
     /// sorted by time (a date may span row groups; its rows are held back until the date is complete).
@@ -116,35 +117,60 @@ public static class BatchInference
         ArgumentNullException.ThrowIfNull(scorer);
         options ??= new BatchInferenceOptions();
         var clock = Stopwatch.StartNew();
-        var panel = options.EntityColumn is not null;
-        CheckOptions(scorer, options, panel);
+        CheckOptions(scorer, options, options.EntityColumn is not null);
         if (!File.Exists(inputPath))
         {
             throw new InferenceInputException($"input file '{inputPath}' does not exist");
         }
-        var fullOutput = Path.GetFullPath(outputPath);
-        if (string.Equals(Path.GetFullPath(inputPath), fullOutput, StringComparison.Ordinal))
+        if (string.Equals(Path.GetFullPath(inputPath), Path.GetFullPath(outputPath), StringComparison.Ordinal))
         {
             throw new InferenceInputException($"output '{outputPath}' is the input file; write scores elsewhere");
         }
+        await using var input = await ParquetScoringInput.OpenAsync(inputPath, scorer.FeatureNames, options, cancellationToken);
+        return await RunAsync(input, outputPath, scorer, options, clock, cancellationToken);
+    }
+
+    /// <summary>
+    /// Scores the rows of a frame (apply's infer step: the features computed from the datasets) into a
+    /// prediction file, exactly as <see cref="RunAsync(string, string, IBatchScorer, BatchInferenceOptions?, CancellationToken)"/>
+    /// scores a file: <see cref="BatchInferenceOptions.BatchRows"/> rows at a time, with the frame's own
+    /// time, known-at times and entities (the time/entity/known-at column options are not read).
+    /// </summary>
+    public static Task<BatchInferenceSummary> RunAsync(
+        Frame rows,
+        string outputPath,
+        IBatchScorer scorer,
+        BatchInferenceOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(scorer);
+        options ??= new BatchInferenceOptions();
+        var clock = Stopwatch.StartNew();
+        CheckOptions(scorer, options, rows.Entity is not null);
+        return RunAsync(new FrameScoringInput(rows, scorer.FeatureNames, options.BatchRows), outputPath, scorer, options, clock, cancellationToken);
+    }
+
+    private static async Task<BatchInferenceSummary> RunAsync(
+        IScoringInput input, string outputPath, IBatchScorer scorer, BatchInferenceOptions options, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var fullOutput = Path.GetFullPath(outputPath);
         var folder = Path.GetDirectoryName(fullOutput)!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $".{Path.GetFileName(fullOutput)}.{Guid.NewGuid():N}.tmp");
 
         try
         {
-            var run = new StreamingRun(inputPath, scorer, options, panel);
-            await using (var reader = await OpenAsync(inputPath, cancellationToken))
+            var run = new StreamingRun(input, scorer, options);
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                run.Resolve(reader.Schema);
-                await using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
                 await using var writer = await ParquetWriter.CreateAsync(run.OutputSchema, stream, null, false, cancellationToken);
                 writer.CustomMetadata = new Dictionary<string, string>
                 {
-                    ["optaic.model_version"] = options.ModelVersion,
+                    ["optaic.model_version"] = options.ModelVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["optaic.output_transform"] = options.Transform.ToString(),
                 };
-                await run.ExecuteAsync(reader, writer, cancellationToken);
+                await run.ExecuteAsync(writer, cancellationToken);
             }
             run.Tally.ThrowIfBroken();
             File.Move(temp, fullOutput, overwrite: true);
@@ -159,101 +185,6 @@ public static class BatchInference
         }
     }
 
-    /// <summary>
-    /// Scores a frame in memory (the engine's daily path): one score per frame row, NaN where a feature is
-    /// missing; transform and guardrails as for files (a panel <c>rank</c> ranks within each date of the frame).
-    /// For multiclass output the score is the predicted class index.
-    /// </summary>
-    /// <exception cref="GuardrailException">The scores broke a guardrail.</exception>
-    public static double[] Score(Frame frame, IBatchScorer scorer, BatchInferenceOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(frame);
-        ArgumentNullException.ThrowIfNull(scorer);
-        options ??= new BatchInferenceOptions();
-        var panel = frame.Entity is not null;
-        CheckOptions(scorer, options, panel);
-
-        var f = scorer.FeatureNames.Count;
-        var columns = new double[f][];
-        for (var c = 0; c < f; c++)
-        {
-            var name = scorer.FeatureNames[c];
-            if (!frame.IsNumeric(name))
-            {
-                throw new InferenceInputException(
-                    $"the frame has no numeric feature column '{name}' (columns: {string.Join(", ", frame.ColumnNames)})");
-            }
-            columns[c] = frame.Numeric(name);
-        }
-
-        var width = scorer.OutputWidth;
-        var result = new double[frame.RowCount];
-        Array.Fill(result, double.NaN);
-        var scoredRows = new List<int>(frame.RowCount);
-        var values = new List<double>(frame.RowCount * width);
-        var batch = Math.Min(options.BatchRows, Math.Max(frame.RowCount, 1));
-        var features = new float[batch * f];
-        var raw = new float[batch * width];
-        var rowsInBatch = new int[batch];
-        var row = 0;
-        while (row < frame.RowCount)
-        {
-            var k = 0;
-            for (; row < frame.RowCount && k < batch; row++)
-            {
-                var complete = true;
-                for (var c = 0; c < f && complete; c++)
-                {
-                    var v = columns[c][row];
-                    complete = !double.IsNaN(v);
-                    features[(k * f) + c] = (float)v;
-                }
-                if (complete)
-                {
-                    rowsInBatch[k++] = row;
-                }
-            }
-            scorer.Score(features.AsSpan(0, k * f), k, raw.AsSpan(0, k * width));
-            for (var i = 0; i < k; i++)
-            {
-                scoredRows.Add(rowsInBatch[i]);
-            }
-            foreach (var v in raw.AsSpan(0, k * width))
-            {
-                values.Add(v);
-            }
-        }
-
-        var n = scoredRows.Count;
-        var rowNumbers = scoredRows.Select(r => (long)r).ToArray();
-        var tally = new GuardrailTally(options.Guardrails);
-        if (options.Transform.IsMulticlass)
-        {
-            var logits = values.Select(v => (float)v).ToArray();
-            var probabilities = new double[n * width];
-            var classes = new int[n];
-            OutputTransform.ApplyMulticlass(logits, n, width, probabilities, classes);
-            tally.Add(probabilities, width, rowNumbers);
-            for (var i = 0; i < n; i++)
-            {
-                result[scoredRows[i]] = classes[i] < 0 ? double.NaN : classes[i];
-            }
-        }
-        else
-        {
-            var scores = values.ToArray();
-            var times = scoredRows.Select(r => frame.Time[r]).ToArray();
-            options.Transform.Apply(scores, times, panel, options.TransformState);
-            tally.Add(scores, 1, rowNumbers);
-            for (var i = 0; i < n; i++)
-            {
-                result[scoredRows[i]] = scores[i];
-            }
-        }
-        tally.ThrowIfBroken();
-        return result;
-    }
-
     private static void CheckOptions(IBatchScorer scorer, BatchInferenceOptions options, bool panel)
     {
         if (options.BatchRows < 1)
@@ -266,7 +197,7 @@ public static class BatchInference
         {
             if (width < 2)
             {
-                throw new OutputTransformException("output transform 'softmax-argmax' needs a model with one output per class (2 or more); this model outputs 1 value per row");
+                throw new OutputTransformException($"output transform '{options.Transform}' needs a model with one output per class (2 or more); this model outputs 1 value per row");
             }
             if (options.ClassNames is { } names && names.Count != width)
             {
@@ -281,40 +212,28 @@ public static class BatchInference
         options.Transform.CheckState(options.TransformState, panel);
     }
 
-    private static async Task<ParquetReader> OpenAsync(string path, CancellationToken ct)
+    /// <summary>The state of one streaming run: reusable buffers, held-back rows, counters.</summary>
+    private sealed class StreamingRun
     {
-        try
-        {
-            return await ParquetReader.CreateAsync(path, null, ct);
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or InvalidOperationException)
-        {
-            throw new InferenceInputException($"'{path}' is not a readable Parquet file: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>The state of one streaming run: input fields, reusable buffers, held-back rows, counters.</summary>
-    private sealed class StreamingRun(string path, IBatchScorer scorer, BatchInferenceOptions options, bool panel)
-    {
-        private readonly InputBuffers[] _inputBuffers = [new(path), new(path)];
-        private readonly ParquetColumns _scoreBuffers = new(path);
-        private readonly ParquetColumns _writeBuffers = new(path);
-        private readonly int _width = scorer.OutputWidth;
-        private readonly bool _multiclass = options.Transform.IsMulticlass;
-        private readonly bool _holdDates = panel && options.Transform.Kind == OutputTransformKind.Rank;
-        private DataField _time = null!;
-        private DataField? _entity;
-        private DataField? _knownAt;
-        private DataField[] _features = [];
-        private DataField _outTime = null!;
-        private DataField? _outEntity;
-        private DataField? _outScore;
-        private DataField? _outClass;
-        private DataField[] _outProbabilities = [];
-        private DataField _outVersion = null!;
-        private DataField _outAsOf = null!;
-        private ScoredBlock _pending = new(0, false, false);
-        private ScoredBlock[] _chunkBlocks = [];
+        private readonly IScoringInput _input;
+        private readonly IBatchScorer _scorer;
+        private readonly BatchInferenceOptions _options;
+        private readonly bool _panel;
+        private readonly InputBuffers[] _inputBuffers;
+        private readonly ParquetColumns _scoreBuffers;
+        private readonly ParquetColumns _writeBuffers;
+        private readonly int _width;
+        private readonly bool _multiclass;
+        private readonly bool _holdDates;
+        private readonly DataField _outTime;
+        private readonly DataField _outKnownAt;
+        private readonly DataField? _outEntity;
+        private readonly DataField _outScore;
+        private readonly DataField? _outClass;
+        private readonly DataField[] _outProbabilities = [];
+        private readonly DataField _outVersion;
+        private ScoredBlock _pending;
+        private readonly ScoredBlock[] _chunkBlocks;
         private Task _writing = Task.CompletedTask;
         private Task<InputChunk> _reading = Task.FromResult<InputChunk>(null!);
         private int _writingRows;
@@ -328,76 +247,43 @@ public static class BatchInference
         private double _sum;
         private long _finite;
 
-        public GuardrailTally Tally { get; } = new(options.Guardrails);
-
-        public ParquetSchema OutputSchema { get; private set; } = null!;
-
-        public void Resolve(ParquetSchema schema)
+        public StreamingRun(IScoringInput input, IBatchScorer scorer, BatchInferenceOptions options)
         {
-            DataField Find(string name, string role) =>
-                schema.DataFields.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal))
-                ?? throw new InferenceInputException(
-                    $"'{path}' has no {role} column '{name}' (columns: {string.Join(", ", schema.DataFields.Select(d => d.Name))})");
+            _input = input;
+            _scorer = scorer;
+            _options = options;
+            _panel = input.IsPanel;
+            _inputBuffers = [new(input.Description, scorer.FeatureNames.Count), new(input.Description, scorer.FeatureNames.Count)];
+            _scoreBuffers = new(input.Description);
+            _writeBuffers = new(input.Description);
+            _width = scorer.OutputWidth;
+            _multiclass = options.Transform.IsMulticlass;
+            _holdDates = _panel && options.Transform.Kind == OutputTransformKind.Rank;
+            Tally = new(options.Guardrails);
 
-            void CheckTime(DataField field)
+            // The engine's prediction format (what PredictionFiles reads back): numbers as doubles.
+            var fields = new List<Field> { (_outTime = Timestamp(ParquetFrameWriter.TimeColumn)), (_outKnownAt = Timestamp(ParquetFrameWriter.KnownAtColumn)) };
+            if (_panel)
             {
-                if (field.ClrType != typeof(DateTime))
-                {
-                    throw new InferenceInputException($"'{path}': column '{field.Name}' has type {field.ClrType.Name}; expected a timestamp");
-                }
+                fields.Add(_outEntity = new DataField<string>(ParquetFrameWriter.EntityColumn));
             }
-
-            _time = Find(options.TimeColumn, "time");
-            CheckTime(_time);
-            if (options.EntityColumn is { } entity)
-            {
-                _entity = Find(entity, "entity");
-                if (!ParquetColumns.IsText(_entity))
-                {
-                    throw new InferenceInputException($"'{path}': entity column '{entity}' has type {_entity.ClrType.Name}; expected text");
-                }
-            }
-            if (options.KnownAtColumn is { } knownAt)
-            {
-                _knownAt = Find(knownAt, "known-at");
-                CheckTime(_knownAt);
-            }
-            _features = [.. scorer.FeatureNames.Select(n => Find(n, "feature"))];
-            foreach (var buffers in _inputBuffers)
-            {
-                buffers.Features = new float[_features.Length][];
-            }
-            foreach (var feature in _features)
-            {
-                if (!ParquetColumns.IsNumeric(feature))
-                {
-                    throw new InferenceInputException(
-                        $"'{path}': feature column '{feature.Name}' has type {feature.ClrType.Name}; features must be numeric");
-                }
-            }
-
-            var fields = new List<Field> { (_outTime = Timestamp("time")) };
-            if (panel)
-            {
-                fields.Add(_outEntity = new DataField<string>("entity"));
-            }
+            fields.Add(_outScore = new DataField<double>("score"));
             if (_multiclass)
             {
-                fields.Add(_outClass = new DataField<int>("class"));
+                fields.Add(_outClass = new DataField<double>("class"));
                 _outProbabilities = [.. Enumerable.Range(0, _width)
-                    .Select(k => new DataField<double>("prob_" + (options.ClassNames?[k] ?? k.ToString(System.Globalization.CultureInfo.InvariantCulture))))];
+                    .Select(k => new DataField<double>("p_" + (options.ClassNames?[k] ?? k.ToString(System.Globalization.CultureInfo.InvariantCulture))))];
                 fields.AddRange(_outProbabilities);
             }
-            else
-            {
-                fields.Add(_outScore = new DataField<double>("score"));
-            }
-            fields.Add(_outVersion = new DataField<string>("model_version"));
-            fields.Add(_outAsOf = Timestamp("as_of"));
+            fields.Add(_outVersion = new DataField<double>("model_version"));
             OutputSchema = new ParquetSchema(fields);
-            _pending = new ScoredBlock(_width, panel, _multiclass);
-            _chunkBlocks = [new ScoredBlock(_width, panel, _multiclass), new ScoredBlock(_width, panel, _multiclass)];
+            _pending = new ScoredBlock(_width, _panel, _multiclass);
+            _chunkBlocks = [new ScoredBlock(_width, _panel, _multiclass), new ScoredBlock(_width, _panel, _multiclass)];
         }
+
+        public GuardrailTally Tally { get; }
+
+        public ParquetSchema OutputSchema { get; }
 
         // INT64 microsecond timestamps (TIMESTAMP_MICROS), not the library's INT96 default: readable by every
         // Parquet reader, and written about twice as fast by Parquet.Net as its logical-type timestamp.
@@ -407,11 +293,11 @@ public static class BatchInference
         /// Three stages overlap on the thread pool: row group g+1 is read while g is scored and g-1 is
         /// transformed, checked and written. At most three chunks are in memory.
         /// </summary>
-        public async Task ExecuteAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
+        public async Task ExecuteAsync(ParquetWriter writer, CancellationToken ct)
         {
             try
             {
-                await ReadAndScoreAsync(reader, writer, ct);
+                await ReadAndScoreAsync(writer, ct);
                 await _writing;
             }
             catch
@@ -432,13 +318,13 @@ public static class BatchInference
             }
         }
 
-        private async Task ReadAndScoreAsync(ParquetReader reader, ParquetWriter writer, CancellationToken ct)
+        private async Task ReadAndScoreAsync(ParquetWriter writer, CancellationToken ct)
         {
-            var f = _features.Length;
-            var groups = reader.RowGroupCount;
+            var f = _scorer.FeatureNames.Count;
+            var groups = _input.ChunkCount;
             if (groups > 0)
             {
-                _reading = Task.Run(() => ReadChunkAsync(reader, 0, 0, ct), ct);
+                _reading = Task.Run(() => _input.ReadAsync(0, 0, _inputBuffers[0], ct), ct);
             }
             for (var g = 0; g < groups; g++)
             {
@@ -449,8 +335,8 @@ public static class BatchInference
                 if (nextGroup < groups)
                 {
                     // The next row group is read into the other set of buffers while this one is scored.
-                    nextRows = checked((int)reader.Metadata!.RowGroups[nextGroup].NumRows);
-                    _reading = Task.Run(() => ReadChunkAsync(reader, nextGroup, nextFirst, ct), ct);
+                    nextRows = _input.RowsIn(nextGroup);
+                    _reading = Task.Run(() => _input.ReadAsync(nextGroup, nextFirst, _inputBuffers[nextGroup % 2], ct), ct);
                 }
                 var n = input.Rows;
                 var k = input.Complete;
@@ -458,10 +344,10 @@ public static class BatchInference
                 var time = input.Time;
 
                 var raw = _scoreBuffers.Buffer<float>("raw", k * _width);
-                for (var start = 0; start < k; start += options.BatchRows)
+                for (var start = 0; start < k; start += _options.BatchRows)
                 {
-                    var m = Math.Min(options.BatchRows, k - start);
-                    scorer.Score(input.Matrix.AsSpan(start * f, m * f), m, raw.AsSpan(start * _width, m * _width));
+                    var m = Math.Min(_options.BatchRows, k - start);
+                    _scorer.Score(input.Matrix.AsSpan(start * f, m * f), m, raw.AsSpan(start * _width, m * _width));
                 }
 
                 // The chunk written two row groups ago is done: its write was awaited before the last one started.
@@ -478,7 +364,7 @@ public static class BatchInference
                     if (_holdDates && time[r] < _emittedBefore)
                     {
                         throw new InferenceInputException(
-                            $"'{path}': row {input.First + r} is dated {time[r]:yyyy-MM-dd HH:mm:ss} after rows dated {_emittedBefore:yyyy-MM-dd HH:mm:ss}; " +
+                            $"{_input.Description}: row {input.First + r} is dated {time[r]:yyyy-MM-dd HH:mm:ss} after rows dated {_emittedBefore:yyyy-MM-dd HH:mm:ss}; " +
                             "the panel rank transform needs the input sorted by time");
                     }
                     block.Time[offset + i] = time[r];
@@ -510,61 +396,6 @@ public static class BatchInference
             }
         }
 
-        /// <summary>Reads row group <paramref name="g"/> into the buffer set of its parity and keeps its complete rows.</summary>
-        private async Task<InputChunk> ReadChunkAsync(ParquetReader reader, int g, long first, CancellationToken ct)
-        {
-            ct.ThrowIfCancellationRequested();
-            var buffers = _inputBuffers[g % 2];
-            var columns = buffers.Columns;
-            var f = _features.Length;
-            using var group = reader.OpenRowGroupReader(g);
-            var n = checked((int)group.RowCount);
-
-            var time = columns.Buffer<DateTime>("time", n);
-            await columns.ReadTimesAsync(group, _time, time, n, first, ct);
-            var entity = panel ? columns.Buffer<string>("entity", n) : null;
-            if (entity is not null)
-            {
-                await columns.ReadTextAsync(group, _entity!, entity, n, first, ct);
-            }
-            var knownAt = columns.Buffer<DateTime>("knownAt", n);
-            if (_knownAt is not null)
-            {
-                await columns.ReadTimesAsync(group, _knownAt, knownAt, n, first, ct);
-            }
-            else
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    knownAt[i] = time[i] + options.KnowledgeLag;
-                }
-            }
-            for (var c = 0; c < f; c++)
-            {
-                buffers.Features[c] = columns.Buffer<float>("feature:" + _features[c].Name, n);
-                await columns.ReadFeatureAsync(group, _features[c], buffers.Features[c], n, ct);
-            }
-            var matrix = columns.Buffer<float>("features", n * f);
-            ParquetColumns.ToRowMajor(buffers.Features, n, matrix);
-
-            // Keep rows whose features are all present, compacting the matrix in place.
-            var kept = columns.Buffer<int>("kept", n);
-            var k = 0;
-            for (var r = 0; r < n; r++)
-            {
-                var row = matrix.AsSpan(r * f, f);
-                if (!HasNaN(row))
-                {
-                    if (k != r)
-                    {
-                        row.CopyTo(matrix.AsSpan(k * f, f));
-                    }
-                    kept[k++] = r;
-                }
-            }
-            return new InputChunk(n, first, time, entity, knownAt, matrix, kept, k);
-        }
-
         public BatchInferenceSummary Summary(string output, TimeSpan duration) => new()
         {
             OutputPath = output,
@@ -578,18 +409,6 @@ public static class BatchInference
             Chunks = _chunks,
             PeakBufferedRows = _peakRows,
         };
-
-        private static bool HasNaN(ReadOnlySpan<float> row)
-        {
-            foreach (var v in row)
-            {
-                if (float.IsNaN(v))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
 
         // Takes the held-back rows of every date before the latest one seen (all of them when final).
         private ScoredBlock TakeCompleteDates(bool final)
@@ -622,16 +441,16 @@ public static class BatchInference
             var values = block.Values;
             if (_multiclass)
             {
-                var logits = _writeBuffers.Buffer<float>("logits", n * _width);
+                var raw = _writeBuffers.Buffer<float>("raw", n * _width);
                 for (var i = 0; i < n * _width; i++)
                 {
-                    logits[i] = (float)values[i];
+                    raw[i] = (float)values[i];
                 }
-                OutputTransform.ApplyMulticlass(logits.AsSpan(0, n * _width), n, _width, values, block.Class!);
+                _options.Transform.Classify(raw.AsSpan(0, n * _width), n, _width, values, block.Class!);
             }
             else
             {
-                options.Transform.Apply(values.AsSpan(0, n), block.Time.AsSpan(0, n), panel, options.TransformState);
+                _options.Transform.Apply(values.AsSpan(0, n), block.Time.AsSpan(0, n), _panel, _options.TransformState);
             }
             Tally.Add(values.AsSpan(0, n * _width), _width, block.Row.AsSpan(0, n));
             for (var i = 0; i < n; i++)
@@ -648,13 +467,21 @@ public static class BatchInference
 
             using var group = writer.CreateRowGroup();
             await group.WriteAsync(_outTime, new ReadOnlyMemory<DateTime>(block.Time, 0, n));
+            await group.WriteAsync(_outKnownAt, new ReadOnlyMemory<DateTime>(block.AsOf, 0, n));
             if (_outEntity is not null)
             {
                 await group.WriteAsync(_outEntity, new ArraySegment<string>(block.Entity!, 0, n));
             }
             if (_multiclass)
             {
-                await group.WriteAsync(_outClass!, new ReadOnlyMemory<int>(block.Class!, 0, n));
+                // score and class are the predicted class (NaN when a row has none).
+                var predicted = _writeBuffers.Buffer<double>("class", n);
+                for (var i = 0; i < n; i++)
+                {
+                    predicted[i] = block.Class![i] < 0 ? double.NaN : block.Class[i];
+                }
+                await group.WriteAsync(_outScore, new ReadOnlyMemory<double>(predicted, 0, n));
+                await group.WriteAsync(_outClass!, new ReadOnlyMemory<double>(predicted, 0, n));
                 var column = _writeBuffers.Buffer<double>("probability", n);
                 for (var k = 0; k < _width; k++)
                 {
@@ -667,28 +494,17 @@ public static class BatchInference
             }
             else
             {
-                await group.WriteAsync(_outScore!, new ReadOnlyMemory<double>(values, 0, n));
+                await group.WriteAsync(_outScore, new ReadOnlyMemory<double>(values, 0, n));
             }
-            var version = _writeBuffers.Buffer<string>("version", n);
-            if (version[n - 1] is null)
+            var version = _writeBuffers.Buffer<double>("version", n);
+            if (version[n - 1] != _options.ModelVersion || version[0] != _options.ModelVersion)
             {
-                Array.Fill(version, options.ModelVersion);
+                Array.Fill(version, _options.ModelVersion);
             }
-            await group.WriteAsync(_outVersion, new ArraySegment<string>(version, 0, n));
-            await group.WriteAsync(_outAsOf, new ReadOnlyMemory<DateTime>(block.AsOf, 0, n));
+            await group.WriteAsync(_outVersion, new ReadOnlyMemory<double>(version, 0, n));
         }
     }
 
-    /// <summary>A row group as read: its columns, the features row-major with complete rows first (<c>Kept</c> maps them back).</summary>
-    private sealed record InputChunk(int Rows, long First, DateTime[] Time, string[]? Entity, DateTime[] KnownAt, float[] Matrix, int[] Kept, int Complete);
-
-    /// <summary>One of the two sets of read buffers, used by alternate row groups.</summary>
-    private sealed class InputBuffers(string path)
-    {
-        public ParquetColumns Columns { get; } = new(path);
-
-        public float[][] Features { get; set; } = [];
-    }
 
     /// <summary>Scored rows (column-wise) between scoring and writing.</summary>
     private sealed class ScoredBlock(int width, bool panel, bool multiclass)

@@ -9,6 +9,7 @@ public enum OutputTransformKind
     Rank,
     Clip,
     SoftmaxArgmax,
+    Argmax,
 }
 
 /// <summary>
@@ -27,6 +28,8 @@ public enum OutputTransformKind
 /// <item><c>clip(lo, hi)</c>: min(max(s, lo), hi).</item>
 /// <item><c>softmax-argmax</c>: multiclass; the K outputs are logits: p_k = exp(z_k - max z) / sum_j exp(z_j - max z),
 /// class = argmax_k p_k (the first one on ties).</item>
+/// <item><c>argmax</c> (chosen by the engine for classifiers, not written in specs): multiclass; the K outputs are already probabilities (ML.NET classifiers, an ONNX
+/// classifier's probabilities or ZipMap): published as they are, class = argmax_k p_k (the first one on ties).</item>
 /// </list>
 /// NaN scores stay NaN under every transform.
 /// </summary>
@@ -55,6 +58,8 @@ public sealed record OutputTransform
 
     public static OutputTransform SoftmaxArgmax { get; } = new(OutputTransformKind.SoftmaxArgmax);
 
+    public static OutputTransform Argmax { get; } = new(OutputTransformKind.Argmax);
+
     public static OutputTransform Clip(double low, double high)
     {
         if (!(low < high) || double.IsNaN(low) || double.IsNaN(high))
@@ -64,8 +69,8 @@ public sealed record OutputTransform
         return new OutputTransform(OutputTransformKind.Clip, low, high);
     }
 
-    /// <summary>True when the model outputs K class logits instead of one score.</summary>
-    public bool IsMulticlass => Kind == OutputTransformKind.SoftmaxArgmax;
+    /// <summary>True when the model outputs K class values (logits or probabilities) instead of one score.</summary>
+    public bool IsMulticlass => Kind is OutputTransformKind.SoftmaxArgmax or OutputTransformKind.Argmax;
 
     /// <summary>Parses the text form; the error names the text and the accepted forms.</summary>
     public static OutputTransform Parse(string text)
@@ -104,6 +109,7 @@ public sealed record OutputTransform
         OutputTransformKind.TanhZScore => "tanh-zscore",
         OutputTransformKind.Rank => "rank",
         OutputTransformKind.Clip => string.Create(CultureInfo.InvariantCulture, $"clip({Low}, {High})"),
+        OutputTransformKind.Argmax => "argmax",
         _ => "softmax-argmax",
     };
 
@@ -164,6 +170,41 @@ public sealed record OutputTransform
                     scores[i] = state!.EmpiricalPosition(scores[i]);
                 }
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A multiclass transform: <paramref name="raw"/> is row-major rows x K (logits for softmax-argmax,
+    /// probabilities for argmax); writes each row's K probabilities and its class (-1 when a value is not finite).
+    /// </summary>
+    public void Classify(ReadOnlySpan<float> raw, int rows, int classes, Span<double> probabilities, Span<int> predicted)
+    {
+        if (Kind == OutputTransformKind.SoftmaxArgmax)
+        {
+            ApplyMulticlass(raw, rows, classes, probabilities, predicted);
+            return;
+        }
+        if (Kind != OutputTransformKind.Argmax)
+        {
+            throw new InvalidOperationException($"{this} does not classify");
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            var z = raw.Slice(r * classes, classes);
+            var p = probabilities.Slice(r * classes, classes);
+            var best = 0;
+            var bad = false;
+            for (var k = 0; k < classes; k++)
+            {
+                bad |= !float.IsFinite(z[k]);
+                p[k] = z[k];
+                best = z[k] > z[best] ? k : best;
+            }
+            if (bad)
+            {
+                p.Fill(double.NaN);
+            }
+            predicted[r] = bad ? -1 : best;
         }
     }
 

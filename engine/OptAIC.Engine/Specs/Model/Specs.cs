@@ -126,8 +126,16 @@ public sealed class ModelComponentSpec
 public sealed class OnnxSpec
 {
     public string Path { get; set; } = "";
-    public string Input { get; set; } = "";
+    public string? Input { get; set; }
+    public List<OnnxInputSpec>? Inputs { get; set; }
     public string Output { get; set; } = "";
+    public string? Label { get; set; }
+}
+
+public sealed class OnnxInputSpec
+{
+    public string Name { get; set; } = "";
+    public List<string> Features { get; set; } = [];
 }
 
 public sealed class TrainingComponentSpec

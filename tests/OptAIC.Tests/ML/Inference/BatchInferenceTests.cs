@@ -8,14 +8,14 @@ namespace OptAIC.Tests.ML.Inference;
 public class BatchInferenceTests
 {
     [Fact]
-    public async Task A_panel_file_is_scored_into_time_entity_score_version_and_as_of()
+    public async Task A_panel_file_is_scored_into_time_known_at_entity_score_and_version()
     {
         using var folder = new TempFolder();
         var input = InputTable.Panel(dates: 60, entities: 5, features: 4, seed: 1, missingShare: 0.03);
         await input.WriteAsync(folder.File("in.parquet"), rowGroupRows: 70);
         var (model, expected) = LinearModel.Build(4, 1);
         using var scorer = LinearModel.Scorer(model, input.FeatureNames);
-        var options = new BatchInferenceOptions { EntityColumn = "entity", ModelVersion = "spx-alpha@3", KnowledgeLag = TimeSpan.FromHours(18) };
+        var options = new BatchInferenceOptions { EntityColumn = "entity", ModelVersion = 3, KnowledgeLag = TimeSpan.FromHours(18) };
 
         var summary = await BatchInference.RunAsync(folder.File("in.parquet"), folder.File("out/scores.parquet"), scorer, options);
 
@@ -27,11 +27,11 @@ public class BatchInferenceTests
         summary.Chunks.ShouldBe(5);
 
         var output = OutputTable.Read(folder.File("out/scores.parquet"));
-        output.Columns.ShouldBe(["time", "entity", "score", "model_version", "as_of"]);
+        output.Columns.ShouldBe(["time", "known_at", "entity", "score", "model_version"]);
         output.Time.ShouldBe(complete.Select(r => input.Time[r]));
         output.Entity.ShouldBe(complete.Select(r => input.Entity![r]));
         output.AsOf.ShouldBe(complete.Select(r => input.Time[r].AddHours(18)));
-        output.ModelVersion.ShouldAllBe(v => v == "spx-alpha@3");
+        output.ModelVersion.ShouldAllBe(v => v == 3);
         var scores = output.Score!;
         for (var i = 0; i < complete.Length; i++)
         {
@@ -200,14 +200,15 @@ public class BatchInferenceTests
         var summary = await BatchInference.RunAsync(folder.File("in.parquet"), folder.File("out.parquet"), scorer, options);
 
         var output = OutputTable.Read(folder.File("out.parquet"));
-        output.Columns.ShouldBe(["time", "class", "prob_calm", "prob_normal", "prob_stress", "model_version", "as_of"]);
+        output.Columns.ShouldBe(["time", "known_at", "score", "class", "p_calm", "p_normal", "p_stress", "model_version"]);
         for (var r = 0; r < input.Rows; r++)
         {
             var logits = expected(input.RowMajor(r));
             var exp = logits.Select(Math.Exp).ToArray();
-            output.Probabilities["prob_calm"][r].ShouldBe(exp[0] / exp.Sum(), 1e-5);
-            output.Probabilities["prob_stress"][r].ShouldBe(exp[2] / exp.Sum(), 1e-5);
+            output.Probabilities["p_calm"][r].ShouldBe(exp[0] / exp.Sum(), 1e-5);
+            output.Probabilities["p_stress"][r].ShouldBe(exp[2] / exp.Sum(), 1e-5);
             output.Class![r].ShouldBe(Array.IndexOf(logits, logits.Max()));
+            output.Score![r].ShouldBe(output.Class[r]);
         }
         summary.MinScore.ShouldBeGreaterThanOrEqualTo(1.0 / 3);
     }
@@ -254,7 +255,7 @@ public class BatchInferenceTests
     }
 
     [Fact]
-    public async Task The_in_memory_path_scores_a_frame_like_the_file_path()
+    public async Task A_frame_is_scored_like_the_file_with_its_rows()
     {
         using var folder = new TempFolder();
         var input = InputTable.Panel(dates: 15, entities: 4, features: 3, seed: 11, missingShare: 0.05);
@@ -268,12 +269,16 @@ public class BatchInferenceTests
             frame.AddNumeric(input.FeatureNames[c], input.Features[c]);
         }
 
-        var inMemory = BatchInference.Score(frame, scorer, options with { BatchRows = 7 });
+        // Chunks of 7 rows split dates: the panel rank holds each date back until it is complete.
+        var fromFrame = await BatchInference.RunAsync(frame, folder.File("frame.parquet"), scorer, options with { BatchRows = 7 });
         await BatchInference.RunAsync(folder.File("in.parquet"), folder.File("out.parquet"), scorer, options);
 
-        var fromFile = OutputTable.Read(folder.File("out.parquet")).Score!;
-        inMemory.Length.ShouldBe(input.Rows);
-        inMemory.Where((_, r) => !input.Complete(r)).ShouldAllBe(s => double.IsNaN(s));
-        inMemory.Where((_, r) => input.Complete(r)).ShouldBe(fromFile);
+        fromFrame.Chunks.ShouldBe((input.Rows + 6) / 7);
+        fromFrame.RowsSkippedMissingFeatures.ShouldBe(Enumerable.Range(0, input.Rows).Count(r => !input.Complete(r)));
+        var fromFile = OutputTable.Read(folder.File("out.parquet"));
+        var scored = OutputTable.Read(folder.File("frame.parquet"));
+        scored.Score.ShouldBe(fromFile.Score);
+        scored.Time.ShouldBe(fromFile.Time);
+        scored.Entity.ShouldBe(fromFile.Entity);
     }
 }

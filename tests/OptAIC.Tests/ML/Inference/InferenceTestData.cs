@@ -107,9 +107,9 @@ internal sealed record OutputTable(
     DateTime[] Time,
     string[]? Entity,
     double[]? Score,
-    int[]? Class,
+    double[]? Class,
     Dictionary<string, double[]> Probabilities,
-    string[] ModelVersion,
+    double[] ModelVersion,
     DateTime[] AsOf,
     int RowGroups)
 {
@@ -129,17 +129,13 @@ internal sealed record OutputTable(
                 using var reader = group.Column(c);
                 var name = names[c];
                 var target = columns[name];
-                if (name is "time" or "as_of")
+                if (name is "time" or "known_at")
                 {
                     target.AddRange(reader.LogicalReader<DateTime>().ReadAll(rows).Cast<object?>());
                 }
-                else if (name is "entity" or "model_version")
+                else if (name is "entity")
                 {
                     target.AddRange(reader.LogicalReader<string>().ReadAll(rows));
-                }
-                else if (name == "class")
-                {
-                    target.AddRange(reader.LogicalReader<int>().ReadAll(rows).Cast<object?>());
                 }
                 else
                 {
@@ -153,10 +149,10 @@ internal sealed record OutputTable(
             Get<DateTime>("time"),
             names.Contains("entity") ? Get<string>("entity") : null,
             names.Contains("score") ? Get<double>("score") : null,
-            names.Contains("class") ? Get<int>("class") : null,
-            names.Where(n => n.StartsWith("prob_", StringComparison.Ordinal)).ToDictionary(n => n, Get<double>),
-            Get<string>("model_version"),
-            Get<DateTime>("as_of"),
+            names.Contains("class") ? Get<double>("class") : null,
+            names.Where(n => n.StartsWith("p_", StringComparison.Ordinal)).ToDictionary(n => n, Get<double>),
+            Get<double>("model_version"),
+            Get<DateTime>("known_at"),
             groups);
     }
 }
