@@ -38,8 +38,8 @@ public static class CommandGuard
 
     private static bool IsUserError(Exception e) =>
         e is UsageException or SpecSourceException or IOException or UnauthorizedAccessException
-            or OptAIC.Engine.Reconcile.PlanFileException or OptAIC.Engine.Registry.RegistryException
-            or OptAIC.Engine.Data.DatasetException or OptAIC.Engine.Reconcile.Jobs.JobException
+            or OptAIC.Engine.Plan.PlanFileException or OptAIC.Engine.Registry.RegistryException
+            or OptAIC.Engine.Data.DatasetException or OptAIC.Engine.Apply.Activities.JobException
             or OptAIC.Engine.Ci.GitRemoteException or OptAIC.Engine.Ci.GitHubEventException or OptAIC.Engine.Ci.HookInstallException
             or OptAIC.Engine.Web.WebHostException;
 }

@@ -84,7 +84,7 @@ public class WorkflowBenchmarks
 
     private async Task RunAsync(string workRoot)
     {
-        var request = new RunRequest { RunId = $"run-{++_run}", WorkflowId = "bench", CommitSha = "0", WorkRoot = workRoot };
+        var request = new WorkflowRunRequest { RunId = $"run-{++_run}", WorkflowId = "bench", CommitSha = "0", WorkRoot = workRoot };
         var summary = await new WorkflowExecutor(_registry, new() { MaxDegreeOfParallelism = Width }).RunAsync(_workflow, request);
         if (summary.Status != RunStatus.Succeeded)
         {

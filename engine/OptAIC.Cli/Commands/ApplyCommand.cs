@@ -3,7 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
 using OptAIC.Cli.Help;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 
 namespace OptAIC.Cli.Commands;
@@ -36,7 +37,7 @@ public static class ApplyCommand
             {
                 return ExitCodes.Failed;
             }
-            Plan? saved = null;
+            ActionPlan? saved = null;
             if (result.GetValue(planFile) is { } path)
             {
                 saved = PlanFormatter.ReadJson(File.ReadAllText(path), path);

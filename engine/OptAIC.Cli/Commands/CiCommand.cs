@@ -32,12 +32,12 @@ public static class CiCommand
         command.SetAction((result, ct) => CommandGuard.RunAsync(() =>
         {
             var root = RepositoryLocator.Find(result.GetValue(repoOption));
-            var session = OptAIC.Engine.Reconcile.ReconcileSession.Open(root);
+            var session = OptAIC.Engine.Plan.ReconcileSession.Open(root);
             if (!PlanCommand.ReportInvalidSpecs(session))
             {
                 return Task.FromResult(ExitCodes.Failed);
             }
-            var (name, email, prefix) = OptAIC.Engine.Reconcile.SpecBindings.CommitIdentity(session.Specs);
+            var (name, email, prefix) = OptAIC.Engine.Plan.SpecBindings.CommitIdentity(session.Specs);
             // A GitHub scheduled or manual run is a scheduled reconcile even without the flag.
             var github = GitHubActions.FromEnvironment();
             var isScheduled = result.GetValue(scheduled) || github.IsScheduledOrManual;
@@ -56,7 +56,7 @@ public static class CiCommand
                 LockWait = TimeSpan.FromSeconds(result.GetValue(lockWait)),
                 Log = line => System.Console.Out.WriteLine(line),
             };
-            var outcome = ReconcileBot.Run(options, new EngineReconciler(new OptAIC.Engine.Reconcile.ApplyOptions { Actor = options.Identity.Name }), ct);
+            var outcome = ReconcileBot.Run(options, new EngineReconciler(new OptAIC.Engine.Apply.ApplyOptions { Actor = options.Identity.Name }), ct);
             System.Console.Out.WriteLine($"{outcome.Status}: {outcome.Summary}");
             return Task.FromResult(outcome.Succeeded ? ExitCodes.Ok : ExitCodes.Failed);
         }));

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using OptAIC.Cli.Console;
 using OptAIC.Cli.Help;
+using OptAIC.Engine.Apply;
 using OptAIC.Engine.Lint.Output;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Plan;
 
 namespace OptAIC.Cli.Commands;
 

@@ -1,4 +1,5 @@
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 
 namespace OptAIC.Engine.Ci;
 

@@ -1,6 +1,7 @@
 using LibGit2Sharp;
+using OptAIC.Engine.Apply;
 using OptAIC.Engine.Lint;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;
 using Scriban;
@@ -11,7 +12,7 @@ namespace OptAIC.Engine.Ci;
 /// <summary>What `optaic ci pr` found: lint of the head, the plan of the head against the registry, the comment.</summary>
 public sealed record PullRequestReviewResult(
     LintReport Lint,
-    Plan? Plan,
+    ActionPlan? Plan,
     IReadOnlyList<string> TouchedFiles,
     IReadOnlyList<string> TouchedInstances,
     string Comment)
@@ -66,7 +67,7 @@ public static class PullRequestReview
         git.Lookup<Commit>(revision) ?? throw new SpecSourceException($"'{revision}' is not a commit of this repository (try a branch, tag or SHA that 'git log' shows)");
 
     /// <summary>Instances whose own spec changed, that read a changed definition, feature set or dataset, or that the plan changes.</summary>
-    private static List<string> TouchedInstances(SpecSet specs, List<string> touched, Plan? plan)
+    private static List<string> TouchedInstances(SpecSet specs, List<string> touched, ActionPlan? plan)
     {
         var files = touched.ToHashSet(StringComparer.Ordinal);
         var changedDefinitions = specs.Definitions.Values.Where(d => files.Contains(d.Document.File)).Select(d => d.Name).ToHashSet();
@@ -90,7 +91,7 @@ public static class PullRequestReview
         return [.. result];
     }
 
-    private static string Render(ReconcileSession session, Plan? plan, List<string> touched, List<string> instances, string head, string @base)
+    private static string Render(ReconcileSession session, ActionPlan? plan, List<string> touched, List<string> instances, string head, string @base)
     {
         var files = touched.ToHashSet(StringComparer.Ordinal);
         var model = new ScriptObject

@@ -18,12 +18,16 @@ internal sealed class ColumnSink
 {
     private Dictionary<string, string>? _pool;
 
-    public ColumnSink(string name, ColumnType type, ColumnRole role)
+    public ColumnSink(string name, ColumnType type, ColumnRole role, TimeFormat? format = null)
     {
         Name = name;
         Type = type;
         Role = role;
+        Format = format ?? TimeFormat.Iso(type == ColumnType.Date);
     }
+
+    /// <summary>How a Date/DateTime column's text (or epoch integers) parse.</summary>
+    public TimeFormat Format { get; }
 
     public string Name { get; }
 

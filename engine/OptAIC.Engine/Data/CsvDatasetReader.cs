@@ -171,10 +171,11 @@ internal static class CsvDatasetReader
                     }
                     sink.Dates[index] = default;
                 }
-                else if (!ValueParsers.TryParseIsoUtc(field, sink.Type == ColumnType.Date, out sink.Dates[index]))
+                else if (!sink.Format.TryParse(field, out sink.Dates[index]))
                 {
-                    var expected = sink.Type == ColumnType.Date ? "yyyy-MM-dd" : "yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss[.fff][Z|+hh:mm]";
-                    throw Bad(sink, field, at, row, line, $"not an ISO 8601 {(sink.Type == ColumnType.Date ? "date" : "date-time")}", $"Write it as {expected}{(sink.Type == ColumnType.Date ? ", or declare the column as DateTime if it has times" : "")}");
+                    throw Bad(sink, field, at, row, line, $"not {sink.Format.Describe()}", sink.Format.Declared is null
+                        ? $"Declare how the column is written (columns[].format, e.g. '%b %d %Y', 'dd/MM/yyyy' or epoch-s){(sink.Type == ColumnType.Date ? ", or declare it datetime if it has times of day" : "")}"
+                        : "Fix the value, or the column's format in spec.columns");
                 }
                 break;
             default:

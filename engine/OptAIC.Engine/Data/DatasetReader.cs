@@ -25,6 +25,8 @@ public static class DatasetReader
         ArgumentNullException.ThrowIfNull(dataset);
         var sinks = Plan(dataset, columns);
         var files = DatasetFiles.Resolve(dataset, repositoryRoot);
+        // Where each file's rows start in the sinks, to name the file and row of a repeated time.
+        var starts = new List<(string File, int Start)>(files.Count);
         if (dataset.Format == DatasetFormat.Parquet)
         {
             var total = 0L;
@@ -42,6 +44,7 @@ public static class DatasetReader
             }
             foreach (var file in files)
             {
+                starts.Add((file.RelativePath, sinks[0].Count));
                 await ParquetDatasetReader.ReadFileAsync(dataset, file, sinks, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -49,6 +52,7 @@ public static class DatasetReader
         {
             foreach (var file in files)
             {
+                starts.Add((file.RelativePath, sinks[0].Count));
                 CsvDatasetReader.ReadFile(dataset, file, sinks, cancellationToken);
             }
         }
@@ -56,7 +60,20 @@ public static class DatasetReader
         {
             sink.Seal();
         }
-        return Assemble(dataset, sinks);
+        var frame = Assemble(dataset, sinks, out var order);
+        return EventPolicies.Apply(dataset, frame, row => Where(starts, order is null ? row : order[row]));
+    }
+
+    private static (string File, long Row) Where(List<(string File, int Start)> starts, int index)
+    {
+        for (var f = starts.Count - 1; f >= 0; f--)
+        {
+            if (index >= starts[f].Start)
+            {
+                return (starts[f].File, index - starts[f].Start + 1);
+            }
+        }
+        return ("?", index + 1);
     }
 
     /// <summary>Checks the descriptor and makes one sink per column to load: time, entity, then values.</summary>
@@ -89,7 +106,7 @@ public static class DatasetReader
         {
             throw DatasetException.At(at with { Column = dataset.TimeColumn }, $"the time column is declared {timeType}", "Declare the time column as Date or DateTime");
         }
-        var sinks = new List<ColumnSink> { new(dataset.TimeColumn, timeType, ColumnRole.Time) };
+        var sinks = new List<ColumnSink> { new(dataset.TimeColumn, timeType, ColumnRole.Time, FormatOf(dataset, dataset.TimeColumn, timeType)) };
         if (dataset.EntityColumn is { } entity)
         {
             if (entity == dataset.TimeColumn)
@@ -110,7 +127,7 @@ public static class DatasetReader
             {
                 throw DatasetException.At(at with { Column = knownAt }, "the known-at column must be a Date or DateTime column other than the time and entity columns", "Fix spec.knownAtColumn or its declared type");
             }
-            sinks.Add(new ColumnSink(knownAt, knownType, ColumnRole.KnownAt));
+            sinks.Add(new ColumnSink(knownAt, knownType, ColumnRole.KnownAt, FormatOf(dataset, knownAt, knownType)));
         }
 
         IEnumerable<DatasetColumn> wanted = dataset.Columns;
@@ -133,18 +150,35 @@ public static class DatasetReader
         {
             if (column.Name != dataset.TimeColumn && column.Name != dataset.EntityColumn && column.Name != dataset.KnownAtColumn)
             {
-                sinks.Add(new ColumnSink(column.Name, column.Type, ColumnRole.Value));
+                sinks.Add(new ColumnSink(column.Name, column.Type, ColumnRole.Value, column.Type.IsTemporal() ? FormatOf(dataset, column.Name, column.Type) : null));
             }
         }
         return sinks;
     }
 
-    private static Frame Assemble(DatasetDescriptor dataset, List<ColumnSink> sinks)
+    private static TimeFormat FormatOf(DatasetDescriptor dataset, string column, ColumnType type)
+    {
+        var declared = dataset.Columns.FirstOrDefault(c => c.Name == column);
+        if (declared is null)
+        {
+            return TimeFormat.Iso(type == ColumnType.Date);
+        }
+        try
+        {
+            return declared.TimeFormat();
+        }
+        catch (ArgumentException e)
+        {
+            throw DatasetException.At(new DatasetLocation(dataset.Name, Column: column), e.Message, "Fix the column's format or timeZone in spec.columns");
+        }
+    }
+
+    private static Frame Assemble(DatasetDescriptor dataset, List<ColumnSink> sinks, out int[]? order)
     {
         var time = sinks[0].Dates;
         var entity = sinks.Find(s => s.Role == ColumnRole.Entity)?.Texts!;
         var known = sinks.Find(s => s.Role == ColumnRole.KnownAt)?.Dates;
-        var order = SortOrder(time, entity);
+        order = SortOrder(time, entity);
         if (order is not null)
         {
             time = Permute(time, order);
@@ -152,7 +186,7 @@ public static class DatasetReader
             known = known is null ? null : Permute(known, order);
         }
         var knownAt = KnownAt(dataset, known ?? time, copy: known is null);
-        var frame = new Frame(time, entity!, knownAt);
+        var frame = new Frame(time, entity!, knownAt) { IsEventLog = dataset.Events == EventPolicy.KeepAll };
         foreach (var sink in sinks.Where(s => s.Role == ColumnRole.Value))
         {
             if (sink.HoldsNumbers)

@@ -38,6 +38,9 @@ public sealed class Frame
 
     public int RowCount => Time.Length;
 
+    /// <summary>An event log (a dataset declared <c>events: keep-all</c>): rows of one entity may share a time.</summary>
+    public bool IsEventLog { get; init; }
+
     public IReadOnlyList<string> ColumnNames => _order;
 
     public IReadOnlyDictionary<string, double[]> NumericColumns => _numeric;
@@ -80,7 +83,8 @@ public sealed class Frame
         var result = new Frame(
             Pick(Time, rows),
             Entity is null ? null : Pick(Entity, rows),
-            Pick(KnownAt, rows));
+            Pick(KnownAt, rows))
+        { IsEventLog = IsEventLog };
         foreach (var name in _order)
         {
             if (_numeric.TryGetValue(name, out var numeric))

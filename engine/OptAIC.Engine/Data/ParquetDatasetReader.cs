@@ -44,6 +44,10 @@ internal static class ParquetDatasetReader
         var at = new DatasetLocation(dataset.Name, file.RelativePath);
         try
         {
+            if (ParquetFooter.Problem(file.FullPath) is { } problem)
+            {
+                throw DatasetException.At(at, $"the Parquet file cannot be read: {problem}", "Write the file again (it is damaged, cut short, or not Parquet)");
+            }
             var reader = await ParquetReader.CreateAsync(file.FullPath, Options, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
@@ -174,7 +178,7 @@ internal static class ParquetDatasetReader
             ColumnType.Bool => s == Storage.Bool,
             ColumnType.String or ColumnType.Category => s == Storage.String || (sink.Role == ColumnRole.Entity && IsInteger(s)),
             ColumnType.Date => s is Storage.DateLogical or Storage.String or Storage.Int or Storage.Long,
-            ColumnType.DateTime => s is Storage.DateLogical or Storage.Timestamp or Storage.String or Storage.Int,
+            ColumnType.DateTime => s is Storage.DateLogical or Storage.Timestamp or Storage.String or Storage.Int || (s == Storage.Long && sink.Format.IsEpoch),
             _ => false,
         };
     }
@@ -383,7 +387,7 @@ internal static class ParquetDatasetReader
             var integer = ToLong(values[k++]);
             if (sink.HoldsDates)
             {
-                if (!ValueParsers.TryDateFromInteger(integer, out sink.Dates[offset + i]))
+                if (sink.Format.IsEpoch ? !sink.Format.TryFromInteger(integer, out sink.Dates[offset + i]) : !ValueParsers.TryDateFromInteger(integer, out sink.Dates[offset + i]))
                 {
                     throw DatasetException.At(
                         at with { Row = rowsBefore + i + 1, Column = sink.Name, Value = integer.ToString(CultureInfo.InvariantCulture) },
@@ -486,12 +490,14 @@ internal static class ParquetDatasetReader
                 {
                     sink.Dates[offset + i] = default;
                 }
-                else if (!ValueParsers.TryParseIsoUtc(value, sink.Type == ColumnType.Date, out sink.Dates[offset + i]))
+                else if (!sink.Format.TryParse(value, out sink.Dates[offset + i]))
                 {
                     throw DatasetException.At(
                         at with { Row = rowsBefore + i + 1, Column = sink.Name, Value = DatasetException.Truncate(value) },
-                        $"not an ISO 8601 {(sink.Type == ColumnType.Date ? "date" : "date-time")}",
-                        "Store the column as a Parquet DATE or TIMESTAMP, or as ISO 8601 text (yyyy-MM-dd[THH:mm:ss][Z])");
+                        $"not {sink.Format.Describe()}",
+                        sink.Format.Declared is null
+                            ? "Store the column as a Parquet DATE or TIMESTAMP, or declare how its text is written (columns[].format, e.g. '%b %d %Y')"
+                            : "Fix the value, or the column's format in spec.columns");
                 }
             }
         }

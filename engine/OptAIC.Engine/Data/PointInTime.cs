@@ -57,7 +57,7 @@ public static class PointInTime
         }
 
         var match = Match(decisions, source);
-        var result = new Frame(decisions.Time, decisions.Entity, decisions.KnownAt);
+        var result = new Frame(decisions.Time, decisions.Entity, decisions.KnownAt) { IsEventLog = decisions.IsEventLog };
         foreach (var name in decisions.ColumnNames)
         {
             if (decisions.IsNumeric(name))

@@ -175,3 +175,39 @@ public sealed class BinaryExpr : Expr
         builder.Append(')');
     }
 }
+
+/// <summary>
+/// A membership test, 1 or 0 (NaN where the operand is missing): <c>weather == "rain"</c>,
+/// <c>weather != "rain"</c>, <c>weather in ("rain", "snow")</c> over a text column, or
+/// <c>x in (1, 2)</c> over numbers. <see cref="Texts"/> or <see cref="Numbers"/> holds the values.
+/// </summary>
+public sealed class MatchExpr : Expr
+{
+    public MatchExpr(Expr operand, IReadOnlyList<string>? texts, IReadOnlyList<double>? numbers, bool negated, int offset, int length)
+        : base(offset, length)
+    {
+        Operand = operand;
+        Texts = texts;
+        Numbers = numbers;
+        Negated = negated;
+    }
+
+    public Expr Operand { get; }
+
+    public IReadOnlyList<string>? Texts { get; }
+
+    public IReadOnlyList<double>? Numbers { get; }
+
+    public bool Negated { get; }
+
+    internal override void Write(StringBuilder builder)
+    {
+        builder.Append('(');
+        Operand.Write(builder);
+        builder.Append(Negated ? " not in (" : " in (");
+        var values = Texts is not null
+            ? Texts.Select(t => $"\"{t}\"")
+            : Numbers!.Select(n => n.ToString("R", CultureInfo.InvariantCulture));
+        builder.Append(string.Join(", ", values)).Append("))");
+    }
+}

@@ -161,6 +161,8 @@ public sealed class ExpressionAnalyzer
                         var right = Visit(binary.Right);
                         return Combine(binary, left.Reach.Union(right.Reach), [left, right], null);
                     }
+                case MatchExpr match:
+                    return VisitMatch(match);
                 case ListExpr list:
                     Diagnostics.Add(new ExpressionDiagnostic(list.Offset, list.Length,
                         "a list is only allowed as the edges of bucket(x, [edges])", DiagnosticCodes.BadArgument));
@@ -170,6 +172,33 @@ public sealed class ExpressionAnalyzer
                 default:
                     throw new InvalidOperationException($"unhandled expression node {expr.GetType().Name}");
             }
+        }
+
+        /// <summary>Text values are compared with a text column (its only use in expressions); numbers with anything numeric.</summary>
+        private NodeInfo VisitMatch(MatchExpr match)
+        {
+            var textColumn = match.Operand is IdentifierExpr id && owner._resolve(id.Name)?.Kind == NameKind.TextColumn;
+            if (match.Texts is not null && !textColumn)
+            {
+                Diagnostics.Add(new ExpressionDiagnostic(match.Operand.Offset, match.Operand.Length,
+                    $"{match.Operand.TextIn(text)} is not a text column; strings are compared with text (string or category) columns", DiagnosticCodes.BadArgument));
+            }
+            if (textColumn)
+            {
+                var name = ((IdentifierExpr)match.Operand).Name;
+                if (match.Texts is null)
+                {
+                    Diagnostics.Add(new ExpressionDiagnostic(match.Operand.Offset, match.Operand.Length,
+                        $"column '{name}' holds text; compare it with strings: {name} in (\"a\", \"b\")", DiagnosticCodes.TextColumn));
+                }
+                if (_seen.Add(name))
+                {
+                    Dependencies.Add(name);
+                }
+                return new NodeInfo(Reach.Current, null);
+            }
+            var operand = Visit(match.Operand);
+            return new NodeInfo(operand.Reach, operand.Origin);
         }
 
         private NodeInfo VisitIdentifier(IdentifierExpr identifier)
@@ -191,7 +220,7 @@ public sealed class ExpressionAnalyzer
             {
                 case NameKind.TextColumn:
                     Diagnostics.Add(new ExpressionDiagnostic(identifier.Offset, identifier.Length,
-                        $"column '{identifier.Name}' holds text; expressions compute on numeric columns", DiagnosticCodes.TextColumn));
+                        $"column '{identifier.Name}' holds text; compare it with a string to compute on it: where({identifier.Name} == \"a\", 1, 0), or {identifier.Name} in (\"a\", \"b\")", DiagnosticCodes.TextColumn));
                     return new NodeInfo(Reach.Current, null);
                 case NameKind.Feature or NameKind.Target when resolved.Analysis is { } analysis:
                     {

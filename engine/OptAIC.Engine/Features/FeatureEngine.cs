@@ -60,7 +60,7 @@ public sealed class FeatureEngine
 
         var time = (DateTime[])source.Time.Clone();
         var knownAt = ReferenceEquals(source.KnownAt, source.Time) ? time : (DateTime[])source.KnownAt.Clone();
-        var output = new Frame(time, (string[]?)source.Entity?.Clone(), knownAt);
+        var output = new Frame(time, (string[]?)source.Entity?.Clone(), knownAt) { IsEventLog = source.IsEventLog };
         var warmUp = new Dictionary<string, int>(StringComparer.Ordinal);
         var horizons = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var definition in Definitions)
@@ -193,11 +193,38 @@ public sealed class FeatureEngine
                     }
                 case BinaryExpr binary:
                     return EvalBinary(binary);
+                case MatchExpr match:
+                    return EvalMatch(match);
                 case CallExpr call:
                     return EvalCall(_current.Calls[call]);
                 default:
                     throw new InvalidOperationException($"cannot evaluate {expr.GetType().Name}");
             }
+        }
+
+        /// <summary>1 where the value is (or, negated, is not) one of the listed values, 0 otherwise, NaN where it is missing.</summary>
+        private Vec EvalMatch(MatchExpr match)
+        {
+            var y = Rent();
+            if (match.Texts is { } texts)
+            {
+                var column = source.Text(((IdentifierExpr)match.Operand).Name);
+                var set = texts.ToHashSet(StringComparer.Ordinal);
+                for (var i = 0; i < _n; i++)
+                {
+                    y[i] = column[i] is not { } value ? double.NaN : set.Contains(value) != match.Negated ? 1 : 0;
+                }
+                return new Vec(y, 0, true);
+            }
+            var x = Eval(match.Operand);
+            var numbers = match.Numbers!;
+            for (var i = 0; i < _n; i++)
+            {
+                var v = x.Array is null ? x.Scalar : x.Array[i];
+                y[i] = double.IsNaN(v) ? double.NaN : numbers.Contains(v) != match.Negated ? 1 : 0;
+            }
+            Release(x);
+            return new Vec(y, 0, true);
         }
 
         private Vec EvalBinary(BinaryExpr binary)

@@ -44,9 +44,10 @@ public static class FeatureExpression
         LessOrEqual,
         EqualEqual,
         NotEqual,
+        String,
     }
 
-    private readonly record struct Token(TokenKind Kind, int Offset, int Length, double Number = 0);
+    private readonly record struct Token(TokenKind Kind, int Offset, int Length, double Number = 0, string? Text = null);
 
     private sealed class Parser
     {
@@ -89,12 +90,16 @@ public static class FeatureExpression
         private Spanned ParseSpanned(string context)
         {
             Enter();
-            var left = ParseAdditive(context);
-            if (IsComparison(_current.Kind, out var op))
+            var left = ParseOperand(context);
+            if (_current.Kind == TokenKind.Identifier && _text.AsSpan(_current.Offset, _current.Length) is "in")
+            {
+                left = ParseIn(left);
+            }
+            else if (IsComparison(_current.Kind, out var op))
             {
                 var opToken = Advance();
-                var right = ParseAdditive($"after '{BinaryExpr.Symbol(op)}'");
-                left = Combine(op, left, right);
+                var right = ParseOperand($"after '{BinaryExpr.Symbol(op)}'");
+                left = left.Node is StringLiteral || right.Node is StringLiteral ? TextComparison(op, opToken, left, right) : Combine(op, left, right);
                 if (IsComparison(_current.Kind, out _))
                 {
                     throw Error(
@@ -102,8 +107,102 @@ public static class FeatureExpression
                         $"is followed by {Describe(_current)}); combine them with '*', as in (a < b) * (b < c)");
                 }
             }
+            if (left.Node is StringLiteral literal)
+            {
+                throw new ExpressionSyntaxException("a string is used only in a comparison with a text column: weather == \"rain\", or weather in (\"rain\", \"snow\")", literal.Offset, literal.Length);
+            }
             _depth--;
             return left;
+        }
+
+        /// <summary>A string literal stands only beside ==, != or in; elsewhere it is an error at the literal.</summary>
+        private Spanned ParseOperand(string context)
+        {
+            if (_current.Kind == TokenKind.String)
+            {
+                var token = Advance();
+                return Whole(new StringLiteral(token.Text!, token.Offset, token.Length));
+            }
+            var operand = ParseAdditive(context);
+            return operand;
+        }
+
+        private Spanned TextComparison(BinaryOperator op, Token opToken, Spanned left, Spanned right)
+        {
+            if (op is not (BinaryOperator.Equal or BinaryOperator.NotEqual))
+            {
+                throw new ExpressionSyntaxException($"text is compared with == or != only, not '{BinaryExpr.Symbol(op)}'", opToken.Offset, opToken.Length);
+            }
+            var (operand, literal) = left.Node is StringLiteral l ? (right, l) : (left, (StringLiteral)right.Node);
+            if (operand.Node is StringLiteral other)
+            {
+                throw new ExpressionSyntaxException("two strings compared with each other are a constant; compare a text column with a string", other.Offset, other.Length);
+            }
+            return new Spanned(new MatchExpr(operand.Node, [literal.Value], null, op == BinaryOperator.NotEqual, left.Start, right.End - left.Start),
+                left.Start, right.End, Taller(operand.Height, 1));
+        }
+
+        /// <summary><c>x in ("a", "b")</c> or <c>x in (1, 2)</c>: a parenthesised list of literals of one kind.</summary>
+        private Spanned ParseIn(Spanned left)
+        {
+            if (left.Node is StringLiteral literal)
+            {
+                throw new ExpressionSyntaxException("the left side of 'in' is a column or an expression, not a string", literal.Offset, literal.Length);
+            }
+            Advance();
+            if (_current.Kind != TokenKind.LeftParen)
+            {
+                throw Error($"expected '(' after 'in', as in weather in (\"rain\", \"snow\"), found {Describe(_current)}");
+            }
+            Advance();
+            var texts = new List<string>();
+            var numbers = new List<double>();
+            while (true)
+            {
+                var token = _current;
+                if (token.Kind == TokenKind.String)
+                {
+                    texts.Add(token.Text!);
+                }
+                else if (token.Kind == TokenKind.Number || (token.Kind == TokenKind.Minus && Peek().Kind == TokenKind.Number))
+                {
+                    var negative = token.Kind == TokenKind.Minus;
+                    if (negative)
+                    {
+                        Advance();
+                    }
+                    numbers.Add(negative ? -_current.Number : _current.Number);
+                }
+                else
+                {
+                    throw Error($"expected a string or a number in the list after 'in', found {Describe(token)}");
+                }
+                Advance();
+                if (texts.Count > 0 && numbers.Count > 0)
+                {
+                    throw Error("the list after 'in' mixes strings and numbers; use one kind");
+                }
+                if (_current.Kind == TokenKind.Comma)
+                {
+                    Advance();
+                    continue;
+                }
+                if (_current.Kind == TokenKind.RightParen)
+                {
+                    var close = Advance();
+                    var node = new MatchExpr(left.Node, texts.Count > 0 ? texts : null, numbers.Count > 0 ? numbers : null, false, left.Start, close.Offset + 1 - left.Start);
+                    return new Spanned(node, left.Start, close.Offset + 1, Taller(left.Height, 1));
+                }
+                throw Error($"expected ',' or ')' in the list after 'in', found {Describe(_current)}");
+            }
+        }
+
+        private Token Peek()
+        {
+            var position = _position;
+            var token = Lex();
+            _position = position;
+            return token;
         }
 
         private Spanned Combine(BinaryOperator op, Spanned left, Spanned right) =>
@@ -186,6 +285,8 @@ public static class FeatureExpression
                     }
                 case TokenKind.LeftBracket:
                     return ParseList(token);
+                case TokenKind.String:
+                    throw Error("a string is used only in a comparison with a text column: weather == \"rain\", or weather in (\"rain\", \"snow\")");
                 default:
                     throw Error($"expected a number, a name, '(' or '[' {context}, found {Describe(token)}");
             }
@@ -324,6 +425,16 @@ public static class FeatureExpression
                 return new Token(TokenKind.Identifier, start, _position - start);
             }
             var next = start + 1 < text.Length ? text[start + 1] : '\0';
+            if (c is '"' or '\'')
+            {
+                var end = text.IndexOf(c, start + 1);
+                if (end < 0)
+                {
+                    throw new ExpressionSyntaxException($"the string starting here is not closed with {c}", start, text.Length - start);
+                }
+                _position = end + 1;
+                return new Token(TokenKind.String, start, end + 1 - start, 0, text[(start + 1)..end]);
+            }
             switch (c)
             {
                 case '(': return Single(TokenKind.LeftParen);
@@ -420,6 +531,14 @@ public static class FeatureExpression
 
         private static string Printable(char c) =>
             char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString();
+    }
+
+    /// <summary>A string literal while parsing; it never survives into the tree outside a <see cref="MatchExpr"/>.</summary>
+    private sealed class StringLiteral(string value, int offset, int length) : Expr(offset, length)
+    {
+        public string Value { get; } = value;
+
+        internal override void Write(System.Text.StringBuilder builder) => builder.Append('"').Append(Value).Append('"');
     }
 
     /// <summary>Whether <paramref name="name"/> is a valid feature, target or column name in expressions.</summary>

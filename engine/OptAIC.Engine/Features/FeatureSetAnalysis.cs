@@ -236,6 +236,9 @@ public sealed class FeatureSetAnalysis
             case NegateExpr negate:
                 CollectIdentifiers(negate.Operand, into);
                 break;
+            case MatchExpr match:
+                CollectIdentifiers(match.Operand, into);
+                break;
             case BinaryExpr binary:
                 CollectIdentifiers(binary.Left, into);
                 CollectIdentifiers(binary.Right, into);

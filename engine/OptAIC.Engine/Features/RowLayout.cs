@@ -42,7 +42,7 @@ internal sealed class RowLayout
         {
             for (var i = 1; i < n; i++)
             {
-                CheckOrder(time, i - 1, i, null);
+                CheckOrder(time, i - 1, i, null, frame.IsEventLog);
             }
             return new RowLayout(frame, n == 0 ? [] : [new RowGroup(0, n, null)]);
         }
@@ -61,23 +61,23 @@ internal sealed class RowLayout
             }
             if (rows.Count > 0)
             {
-                CheckOrder(time, rows[^1], i, key);
+                CheckOrder(time, rows[^1], i, key, frame.IsEventLog);
             }
             rows.Add(i);
         }
         return new RowLayout(frame, order.Select(Group).ToArray());
     }
 
-    private static void CheckOrder(DateTime[] time, int previous, int row, string? entity)
+    private static void CheckOrder(DateTime[] time, int previous, int row, string? entity, bool events)
     {
-        if (time[row] > time[previous])
+        if (time[row] > time[previous] || (events && time[row] == time[previous]))
         {
             return;
         }
         var who = entity is null ? "" : $" of entity '{entity}'";
         var when = time[row].ToString("o", CultureInfo.InvariantCulture);
         throw new FeatureDataException(time[row] == time[previous]
-            ? $"rows {previous} and {row}{who} have the same time {when}; a series needs one row per time (deduplicate the source)"
+            ? $"rows {previous} and {row}{who} have the same time {when}; a series needs one row per time (declare the dataset's events: keep-all, keep-last or aggregate, or deduplicate the source)"
             : $"row {row}{who} ({when}) comes before row {previous} " +
               $"({time[previous].ToString("o", CultureInfo.InvariantCulture)}) in time; sort the source by time");
     }

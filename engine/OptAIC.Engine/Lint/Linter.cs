@@ -53,6 +53,7 @@ public static class Linter
         PathChecks.Check(context);
         SecretChecks.Check(context);
         FeatureChecks.Check(context);
+        DatasetChecks.Check(context);
         OnnxChecks.Check(context);
     }
 }

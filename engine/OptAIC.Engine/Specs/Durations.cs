@@ -5,11 +5,14 @@ namespace OptAIC.Engine.Specs;
 /// <summary>Spec durations ("0", "1d", "6h", "30m", "1.5h", "500ms", "1w") as TimeSpans.</summary>
 public static class Durations
 {
+    /// <summary>The longest duration a spec may give: a century is past any lag or timeout, and far from TimeSpan's overflow.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(36_525);
+
     public static TimeSpan Parse(string text)
     {
         if (!TryParse(text, out var value))
         {
-            throw new FormatException($"'{text}' is not a duration; write a number and a unit (ms, s, m, h, d, w), e.g. 1d");
+            throw new FormatException($"'{text}' is not a duration of at most 100 years; write a number and a unit (ms, s, m, h, d, w), e.g. 1d");
         }
         return value;
     }
@@ -45,11 +48,11 @@ public static class Durations
             "w" => amount * 604_800_000,
             _ => null,
         };
-        if (milliseconds is null)
+        if (milliseconds is not { } ms || !double.IsFinite(ms) || ms > Longest.TotalMilliseconds)
         {
             return false;
         }
-        value = TimeSpan.FromMilliseconds(milliseconds.Value);
+        value = TimeSpan.FromMilliseconds(ms);
         return true;
     }
 }

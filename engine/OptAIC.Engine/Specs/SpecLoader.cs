@@ -40,6 +40,12 @@ public static class SpecLoader
     {
         var documents = new List<SpecDocument>();
         var findings = new List<Finding>();
+        if (file.Link is { } link)
+        {
+            findings.Add(Finding.Error("spec-symlink", file.Path, SourcePosition.Start,
+                $"a symbolic link (to {link}), which lint does not follow: Git keeps only the link, so put the spec file itself here"));
+            return (documents, findings);
+        }
         if (file.Size > limits.MaxFileBytes)
         {
             findings.Add(Finding.Error("yaml-file-too-large", file.Path, SourcePosition.Start,

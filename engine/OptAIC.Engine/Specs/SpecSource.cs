@@ -3,7 +3,12 @@ using LibGit2Sharp;
 namespace OptAIC.Engine.Specs;
 
 /// <summary>A spec file as a source offers it: a repository-relative path, its size, and its bytes on demand.</summary>
-public sealed record SpecFile(string Path, long Size, Func<byte[]> Read);
+/// <summary>
+/// A spec file as a source offers it: a repository-relative path, its size, and its bytes on demand.
+/// <paramref name="Link"/> is set for a symbolic link, which is reported and never read: Git stores a
+/// link as the path it points to, so a reviewer and CI would not see the spec that the link shows.
+/// </summary>
+public sealed record SpecFile(string Path, long Size, Func<byte[]> Read, string? Link = null);
 
 /// <summary>Where specs are read from: the working tree, or a commit of the repository's object database.</summary>
 public interface ISpecSource
@@ -49,7 +54,7 @@ public static class SpecPaths
         path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>Specs in the working tree; symbolic links that lead out of the repository are not followed.</summary>
+/// <summary>Specs in the working tree; symbolic links are listed (and reported by the loader), never followed.</summary>
 public sealed class DirectorySpecSource : ISpecSource
 {
     private readonly IReadOnlyList<string> _paths;
@@ -76,14 +81,7 @@ public sealed class DirectorySpecSource : ISpecSource
             }
             else if (Directory.Exists(full))
             {
-                var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden };
-                foreach (var file in Directory.EnumerateFiles(full, "*", options))
-                {
-                    if (SpecPaths.IsYaml(file))
-                    {
-                        Add(file, files);
-                    }
-                }
+                Walk(new DirectoryInfo(full), files);
             }
             else
             {
@@ -94,6 +92,48 @@ public sealed class DirectorySpecSource : ISpecSource
     }
 
     public bool Exists(string relativePath) => File.Exists(Path.Combine(RepositoryRoot, relativePath));
+
+    /// <summary>YAML files under a folder, not following links (a linked file or folder is listed as a link, never read).</summary>
+    private void Walk(DirectoryInfo folder, SortedDictionary<string, SpecFile> files)
+    {
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = true };
+        foreach (var entry in folder.EnumerateFileSystemInfos("*", options))
+        {
+            if (entry.Name.StartsWith('.'))
+            {
+                continue;
+            }
+            var isLink = entry.LinkTarget is not null;
+            if (entry is DirectoryInfo directory)
+            {
+                if (isLink)
+                {
+                    AddLink(entry, files);
+                }
+                else
+                {
+                    Walk(directory, files);
+                }
+            }
+            else if (SpecPaths.IsYaml(entry.Name))
+            {
+                if (isLink)
+                {
+                    AddLink(entry, files);
+                }
+                else
+                {
+                    Add(entry.FullName, files);
+                }
+            }
+        }
+    }
+
+    private void AddLink(FileSystemInfo entry, SortedDictionary<string, SpecFile> files)
+    {
+        var relative = SpecPaths.RelativeInside(RepositoryRoot, entry.FullName) ?? entry.FullName;
+        files[relative] = new SpecFile(relative, 0, () => [], entry.LinkTarget);
+    }
 
     public byte[]? ReadBytes(string relativePath)
     {
@@ -106,9 +146,10 @@ public sealed class DirectorySpecSource : ISpecSource
         var relative = SpecPaths.RelativeInside(RepositoryRoot, full)
             ?? throw new SpecSourceException($"{full}: outside the repository {RepositoryRoot}; lint only reads files inside it");
         var info = new FileInfo(full);
-        if (info.LinkTarget is not null && SpecPaths.RelativeInside(RepositoryRoot, info.ResolveLinkTarget(true)?.FullName ?? full) is null)
+        if (info.LinkTarget is not null)
         {
-            throw new SpecSourceException($"{relative}: a symbolic link that leads outside the repository; replace it with the file itself");
+            AddLink(info, files);
+            return;
         }
         files[relative] = new SpecFile(relative, info.Length, () => File.ReadAllBytes(full));
     }
@@ -197,7 +238,11 @@ public sealed class GitRevisionSpecSource : ISpecSource, IDisposable
                     Walk((Tree)entry.Target, path + "/", files);
                 }
             }
-            else if (entry.TargetType == TreeEntryTargetType.Blob && entry.Mode != Mode.SymbolicLink && SpecPaths.IsYaml(path))
+            else if (entry.TargetType == TreeEntryTargetType.Blob && entry.Mode == Mode.SymbolicLink && SpecPaths.IsYaml(path))
+            {
+                files[path] = new SpecFile(path, 0, () => [], ((Blob)entry.Target).GetContentText());
+            }
+            else if (entry.TargetType == TreeEntryTargetType.Blob && SpecPaths.IsYaml(path))
             {
                 files[path] = Read(path, (Blob)entry.Target);
             }

@@ -63,7 +63,7 @@ public sealed class ActivityContext
     private readonly Action<double, string?>? _progress;
 
     internal ActivityContext(
-        RunRequest run, string runFolder, StepDefinition step, int attempt,
+        WorkflowRunRequest run, string runFolder, StepDefinition step, int attempt,
         IReadOnlyDictionary<string, JsonNode?> inputs, Action<WorkflowLogEntry>? log, Action<double, string?>? progress)
     {
         Run = run;
@@ -76,7 +76,7 @@ public sealed class ActivityContext
         _progress = progress;
     }
 
-    public RunRequest Run { get; }
+    public WorkflowRunRequest Run { get; }
 
     public string RunId => Run.RunId;
 

@@ -40,7 +40,7 @@ public sealed record JournalEvent
     public JsonObject? Outputs { get; init; }
 
     /// <summary>On RunStarted: everything needed to run (or resume) the run elsewhere.</summary>
-    public RunRequest? Request { get; init; }
+    public WorkflowRunRequest? Request { get; init; }
 
     public WorkflowDefinition? Workflow { get; init; }
 }

@@ -12,7 +12,7 @@ namespace OptAIC.Engine.Workflows;
 /// to another machine. <see cref="Inputs"/> are what steps read as <c>=inputs.name</c> (dataset versions,
 /// spec hashes, instance names); the run's folder is <c>&lt;WorkRoot&gt;/runs/&lt;RunId&gt;/</c>.
 /// </summary>
-public sealed record RunRequest
+public sealed record WorkflowRunRequest
 {
     public required string RunId { get; init; }
 
@@ -33,7 +33,7 @@ public interface IWorkflowExecutor
     /// cancelled) the run is resumed; if it completed, its summary is returned and nothing runs. Cancellation
     /// does not throw: the summary says Cancelled and which steps did not run.
     /// </summary>
-    Task<RunSummary> RunAsync(WorkflowDefinition workflow, RunRequest request, CancellationToken cancellationToken = default);
+    Task<RunSummary> RunAsync(WorkflowDefinition workflow, WorkflowRunRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Resumes a run from its journal alone: steps that completed are not run again.</summary>
     Task<RunSummary> ResumeAsync(string workRoot, string runId, CancellationToken cancellationToken = default);
@@ -56,7 +56,7 @@ public sealed class WorkflowExecutor(ActivityRegistry registry, WorkflowExecutor
     private readonly ActivityRegistry _registry = registry;
     private readonly WorkflowExecutorOptions _options = options ?? new WorkflowExecutorOptions();
 
-    public Task<RunSummary> RunAsync(WorkflowDefinition workflow, RunRequest request, CancellationToken cancellationToken = default)
+    public Task<RunSummary> RunAsync(WorkflowDefinition workflow, WorkflowRunRequest request, CancellationToken cancellationToken = default)
     {
         if (!RunIdPattern.IsMatch(request.RunId))
         {
@@ -82,7 +82,7 @@ public sealed class WorkflowExecutor(ActivityRegistry registry, WorkflowExecutor
         return RunAsync(workflow, request with { WorkRoot = workRoot }, cancellationToken);
     }
 
-    private async Task<RunSummary> ExecuteAsync(WorkflowDefinition workflow, RunRequest request, CancellationToken ct)
+    private async Task<RunSummary> ExecuteAsync(WorkflowDefinition workflow, WorkflowRunRequest request, CancellationToken ct)
     {
         using var journal = new JournalWriter(RunJournal.RunFolder(request.WorkRoot, request.RunId));
         var run = new Execution(this, workflow, request, journal);
@@ -147,7 +147,7 @@ public sealed class WorkflowExecutor(ActivityRegistry registry, WorkflowExecutor
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 
     /// <summary>The state of one execution of a run.</summary>
-    private sealed class Execution(WorkflowExecutor executor, WorkflowDefinition workflow, RunRequest request, JournalWriter journal)
+    private sealed class Execution(WorkflowExecutor executor, WorkflowDefinition workflow, WorkflowRunRequest request, JournalWriter journal)
     {
         private readonly Dictionary<string, StepDefinition> _steps = workflow.Steps.ToDictionary(s => s.Id, StringComparer.Ordinal);
         private readonly string _runFolder = RunJournal.RunFolder(request.WorkRoot, request.RunId);
@@ -160,7 +160,7 @@ public sealed class WorkflowExecutor(ActivityRegistry registry, WorkflowExecutor
         public RunSummary CheckSameRun()
         {
             var started = journal.Events[0];
-            string Key(WorkflowDefinition w, RunRequest r) => JsonSerializer.Serialize(new { w, r = r with { WorkRoot = "" } }, RunJournal.Json);
+            string Key(WorkflowDefinition w, WorkflowRunRequest r) => JsonSerializer.Serialize(new { w, r = r with { WorkRoot = "" } }, RunJournal.Json);
             if (started.Workflow is null || started.Request is null || Key(started.Workflow, started.Request) != Key(workflow, request))
             {
                 throw new InvalidOperationException(

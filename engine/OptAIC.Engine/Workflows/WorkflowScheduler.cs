@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace OptAIC.Engine.Workflows;
 
 /// <summary>A run of a plan; <see cref="After"/> names the runs (by run id) that must succeed before it starts.</summary>
-public sealed record ScheduledRun(WorkflowDefinition Workflow, RunRequest Request)
+public sealed record ScheduledRun(WorkflowDefinition Workflow, WorkflowRunRequest Request)
 {
     public IReadOnlyList<string> After { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 
 namespace OptAIC.Benchmarks.Scenarios;
 

@@ -1,4 +1,5 @@
-using OptAIC.Engine.Reconcile;
+using OptAIC.Engine.Apply;
+using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 
 namespace OptAIC.Benchmarks.Scenarios;

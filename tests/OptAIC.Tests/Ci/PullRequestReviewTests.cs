@@ -1,7 +1,8 @@
 using LibGit2Sharp;
+using OptAIC.Engine.Apply;
 using OptAIC.Engine.Ci;
-using OptAIC.Engine.Reconcile;
-using OptAIC.Tests.Reconcile;
+using OptAIC.Engine.Plan;
+using OptAIC.Tests.Apply;
 using Shouldly;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OptAIC.Tests.Reconcile;
+using OptAIC.Tests.Apply;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using OptAIC.Tests.Reconcile;
+using OptAIC.Tests.Apply;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;

@@ -211,7 +211,7 @@ public sealed class CsvReaderTests : IDisposable
 
         var e = Should.Throw<DatasetException>(() => DatasetReader.Read(d, _repo.Root));
 
-        e.Message.ShouldContain("declare the column as DateTime");
+        e.Message.ShouldContain("declare it datetime");
     }
 
     [Fact]

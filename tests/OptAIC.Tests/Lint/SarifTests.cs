@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OptAIC.Engine.Lint;
+using OptAIC.Tests.Apply;
 using OptAIC.Tests.Cli;
-using OptAIC.Tests.Reconcile;
 using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
@@ -30,18 +30,14 @@ public partial class SarifTests
         {
             var uri = rule.GetProperty("helpUri").GetString()!;
             uri.ShouldStartWith(LintRules.DocumentationUri + "#");
-            anchors.ShouldContain(uri[(uri.IndexOf('#', StringComparison.Ordinal) + 1)..], rule.GetProperty("id").GetString());
+            anchors.ShouldContain(uri[(uri.IndexOf('#', StringComparison.Ordinal) + 1)..], $"engine/docs/lint-rules.md needs <a id=\"{rule.GetProperty("id").GetString()}\"></a> above the rule's heading");
         }
         run.GetProperty("results")[0].GetProperty("ruleId").GetString().ShouldBe("schema-type");
     }
 
-    /// <summary>The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens.</summary>
-    private static HashSet<string> Anchors(string markdown) =>
-        [.. Heading().Matches(markdown).Select(m => NotSlug().Replace(m.Groups[1].Value.ToLowerInvariant(), "").Replace(' ', '-'))];
+    /// <summary>The explicit anchors of the page (<c>&lt;a id="rule-id"&gt;&lt;/a&gt;</c> above each rule's heading).</summary>
+    private static HashSet<string> Anchors(string markdown) => [.. Anchor().Matches(markdown).Select(m => m.Groups[1].Value)];
 
-    [GeneratedRegex(@"^#+ (.+)$", RegexOptions.Multiline)]
-    private static partial Regex Heading();
-
-    [GeneratedRegex(@"[^a-z0-9 _-]")]
-    private static partial Regex NotSlug();
+    [GeneratedRegex(@"^<a id=""([a-z0-9-]+)""></a>$", RegexOptions.Multiline)]
+    private static partial Regex Anchor();
 }

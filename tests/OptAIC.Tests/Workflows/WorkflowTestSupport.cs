@@ -9,7 +9,7 @@ internal sealed class TempWorkRoot : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("optaic-wf-").FullName;
 
-    public RunRequest Request(string workflowId, string runId = "run-1", Dictionary<string, JsonNode?>? inputs = null) => new()
+    public WorkflowRunRequest Request(string workflowId, string runId = "run-1", Dictionary<string, JsonNode?>? inputs = null) => new()
     {
         RunId = runId,
         WorkflowId = workflowId,

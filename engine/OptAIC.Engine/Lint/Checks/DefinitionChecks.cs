@@ -1,3 +1,4 @@
+using Newtonsoft.Json.Linq;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
@@ -95,17 +96,13 @@ internal static class DefinitionChecks
             ctx.Error("filter-parameters", document, ["spec", "inference"], "a regime-gate filter needs inference.blockedRegimes (the regime classes in which the signal is off)");
         }
 
-        try
+        foreach (var (path, message) in Hyperparameters.SchemaProblems(spec))
         {
-            _ = Hyperparameters.SchemaOf(spec);
-            if (spec.Model.Hyperparameters is { } schema && (string?)schema["type"] is { } type && type != "object")
-            {
-                ctx.Error("hyperparameters-schema", document, ["spec", "model", "hyperparameters", "type"], $"the hyperparameter schema must be of type object, not {type}");
-            }
+            ctx.Error("hyperparameters-schema", document, ["spec", "model", "hyperparameters", .. path], message);
         }
-        catch (Exception e) when (e is Newtonsoft.Json.JsonException or InvalidOperationException or ArgumentException or NotSupportedException)
+        if (spec.Model.Hyperparameters is { } schema && schema["type"] is { Type: JTokenType.String } type && (string)type! != "object")
         {
-            ctx.Error("hyperparameters-schema", document, ["spec", "model", "hyperparameters"], $"not a valid JSON Schema: {e.Message}");
+            ctx.Error("hyperparameters-schema", document, ["spec", "model", "hyperparameters", "type"], $"the hyperparameter schema must be of type object, not {type}");
         }
 
         var metrics = spec.Training.Metrics;

@@ -50,6 +50,7 @@ internal static class FeatureChecks
         foreach (var instance in ctx.Specs.Instances.Values)
         {
             CheckEmbargo(ctx, instance, horizons);
+            CheckOpenWindow(ctx, instance);
             var category = ctx.Specs.Definitions.GetValueOrDefault(instance.Value.Definition)?.Value.Category;
             if (category is "combining" or "filtering" && !inCycle.Contains(instance.Name))
             {
@@ -141,13 +142,23 @@ internal static class FeatureChecks
         var frequency = ctx.Specs.Datasets.TryGetValue(source, out var dataset) ? dataset.Value.Frequency ?? "business-day" : "business-day";
         var daysPerRow = frequency switch
         {
+            "minute" => 1.0 / 1440,
             "hour" => 1.0 / 24,
             "day" => 1.0,
             "week" => 7.0,
             "month" => 31.0,
+            "quarter" => 92.0,
             _ => 7.0 / 5,
         };
         var required = (int)Math.Ceiling(horizon * daysPerRow);
+        if (ctx.Specs.Definitions.TryGetValue(spec.Definition, out var definitionSpec)
+            && definitionSpec.Value.Training.Validation is { Embargo: { } embargo } validation && embargo < horizon)
+        {
+            // Purging drops the training labels that overlap a test fold; the embargo must cover the label's span after it too.
+            ctx.Error("pit-cv-embargo", instance.Document, ["spec", "target"],
+                $"definition {spec.Definition} validates with {validation.Scheme} and an embargo of {embargo} row(s), but target '{target}' reads {horizon} rows ahead: " +
+                $"labels right after each test fold overlap it; set training.validation.embargo to at least {horizon} (or leave it out: it defaults to the horizon)");
+        }
         foreach (var (path, text) in new (object[] Path, string? Text)[]
         {
             (["spec", "inference", "start"], spec.Inference?.Start),
@@ -168,6 +179,24 @@ internal static class FeatureChecks
         }
     }
 
+    /// <summary>
+    /// A training window without an end takes every row up to each apply, so every date the instance scores
+    /// is a date it was trained on: the predictions are in sample. Both windows are named.
+    /// </summary>
+    private static void CheckOpenWindow(LintContext ctx, Spec<ModelInstanceSpec> instance)
+    {
+        var spec = instance.Value;
+        if (spec.Training.End is not null || Schedules.ParseDate(spec.Training.Start) is null
+            || ctx.Specs.Definitions.GetValueOrDefault(spec.Definition)?.Value.Category is "filtering" or null)
+        {
+            return;
+        }
+        var inference = $"{spec.Inference?.Start ?? spec.Training.Start}..{spec.Inference?.End ?? "latest"}";
+        ctx.Error("pit-open-window", instance.Document, ["spec", "training"],
+            $"training {spec.Training.Start}..(no end) takes every row up to each apply, and inference {inference} scores dates inside it: " +
+            "the predictions come from a model trained on their own labels; give training an end and start inference after it plus the target's horizon");
+    }
+
     /// <summary>A combiner or filter must train on its inputs' out-of-sample outputs: after each input's training ends.</summary>
     private static void CheckInputsOutOfSample(LintContext ctx, Spec<ModelInstanceSpec> instance)
     {
@@ -180,6 +209,13 @@ internal static class FeatureChecks
         {
             if (!ctx.Specs.Instances.TryGetValue(inputName, out var input))
             {
+                continue;
+            }
+            if (input.Value.Training.End is null)
+            {
+                var at = spec.Inputs.IndexOf(inputName);
+                ctx.Error("pit-in-sample-inputs", instance.Document, at < 0 ? ["spec", "regime"] : ["spec", "inputs", at],
+                    $"input {inputName} trains on an open window ({input.Value.Training.Start}..no end): none of its outputs is out of sample, so this model would learn from in-sample predictions; give {inputName} a training end");
                 continue;
             }
             var inputEnd = Schedules.ParseDate(input.Value.Training.End);

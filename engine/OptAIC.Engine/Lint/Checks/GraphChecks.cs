@@ -25,7 +25,11 @@ internal static class GraphChecks
                 {
                     continue; // reported as a cycle
                 }
-                if (step.Timeout is { } timeout && Durations.TryParse(timeout, out var span) && span <= TimeSpan.Zero)
+                if (step.Timeout is { } timeout && !Durations.TryParse(timeout, out _))
+                {
+                    ctx.Error("duration-range", pipeline.Document, ["spec", "steps", i, "timeout"], $"timeout {timeout} is longer than the {Durations.Longest.TotalDays:0} days a duration may be");
+                }
+                else if (step.Timeout is { } given && Durations.TryParse(given, out var span) && span <= TimeSpan.Zero)
                 {
                     ctx.Error("pipeline-timeout", pipeline.Document, ["spec", "steps", i, "timeout"], "a timeout of 0 would fail every run; give a positive duration");
                 }

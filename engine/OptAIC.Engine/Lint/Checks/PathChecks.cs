@@ -21,6 +21,13 @@ internal static class PathChecks
 
         foreach (var dataset in ctx.Specs.Datasets.Values)
         {
+            if (dataset.Value.Path.Replace('\\', '/').Split('/').Contains(".."))
+            {
+                // Even when it lands inside (dataRoot/../**/*), a glob with '..' reads what nobody meant: the whole repository, .git included.
+                ctx.Error("path-outside-repository", dataset.Document, ["spec", "path"],
+                    $"'{dataset.Value.Path}' climbs out of the data root with '..'; name the files below the project's dataRoot without '..'");
+                continue;
+            }
             var relative = Inside(ctx, dataset.Document, ["spec", "path"], Path.Combine(dataRoot, dataset.Value.Path), dataset.Value.Path);
             if (relative is null || relative.Contains('*', StringComparison.Ordinal))
             {

@@ -50,6 +50,9 @@ public sealed class DatasetSpec
     public string? EntityColumn { get; set; }
     public string KnowledgeLag { get; set; } = "0";
     public string? Frequency { get; set; }
+    public string? PublicationColumn { get; set; }
+    public string? Events { get; set; }
+    public AggregateSpec? Aggregate { get; set; }
     public List<ColumnSpec> Columns { get; set; } = [];
     public CsvSpec? Csv { get; set; }
 }
@@ -58,7 +61,15 @@ public sealed class ColumnSpec
 {
     public string Name { get; set; } = "";
     public string Type { get; set; } = "double";
+    public string? Format { get; set; }
+    public string? TimeZone { get; set; }
     public string? Description { get; set; }
+}
+
+public sealed class AggregateSpec
+{
+    public string Every { get; set; } = "";
+    public Dictionary<string, string>? Functions { get; set; }
 }
 
 public sealed class CsvSpec

@@ -42,6 +42,10 @@ public static partial class YamlJson
         return scalar.IsPlain ? Resolve(value) : new JValue(value);
     }
 
+    /// <summary>Whether a plain scalar reads as a number that is not finite (.nan, .inf, 1e309).</summary>
+    public static bool IsNonFinite(string value) =>
+        Resolve(value) is { Type: JTokenType.Float } number && !double.IsFinite(number.Value<double>());
+
     private static JValue Resolve(string value)
     {
         switch (value)

@@ -211,12 +211,20 @@ public static class YamlLoader
             {
                 Count(1, scalar.Start);
                 anchor = scalar.Anchor.IsEmpty ? "" : scalar.Anchor.Value;
+                CheckTag(scalar.Tag, scalar.Start);
+                if (scalar.Style == ScalarStyle.Plain && (scalar.Tag.IsEmpty || scalar.Tag.Value != "tag:yaml.org,2002:str") && YamlJson.IsNonFinite(scalar.Value))
+                {
+                    Errors.Add(new YamlError("yaml-non-finite",
+                        $"'{scalar.Value}' is not a finite number (NaN, infinity, or beyond ±1.8e308); a spec holds finite numbers only, quote it if it is text",
+                        At(scalar.Start)));
+                }
                 node = new YamlScalar(scalar.Value, scalar.Style == ScalarStyle.Plain,
                     scalar.Tag.IsEmpty ? null : scalar.Tag.Value, At(scalar.Start), At(scalar.End));
             }
             else if (parser.TryConsume<SequenceStart>(out var sequenceStart))
             {
                 Count(1, sequenceStart.Start);
+                CheckTag(sequenceStart.Tag, sequenceStart.Start);
                 anchor = sequenceStart.Anchor.IsEmpty ? "" : sequenceStart.Anchor.Value;
                 var items = new List<YamlNode>();
                 while (!parser.TryConsume<SequenceEnd>(out var sequenceEnd))
@@ -230,6 +238,7 @@ public static class YamlLoader
             {
                 var mappingStart = parser.Consume<MappingStart>();
                 Count(1, mappingStart.Start);
+                CheckTag(mappingStart.Tag, mappingStart.Start);
                 anchor = mappingStart.Anchor.IsEmpty ? "" : mappingStart.Anchor.Value;
                 var entries = new List<KeyValuePair<YamlScalar, YamlNode>>();
                 var seen = new Dictionary<string, YamlScalar>(StringComparer.Ordinal);
@@ -265,6 +274,24 @@ public static class YamlLoader
             }
             return node;
         }
+
+        /// <summary>Only YAML's own core tags mean something here; a custom tag (!Ref, !Sub, !include) would be silently dropped.</summary>
+        private void CheckTag(TagName tag, Mark at)
+        {
+            if (tag.IsEmpty || tag.IsNonSpecific || CoreTags.Contains(tag.Value))
+            {
+                return;
+            }
+            Errors.Add(new YamlError("yaml-unknown-tag",
+                $"unknown tag '{tag.Value}'; specs use plain YAML (no !Ref, !include or other custom tags): write the value itself",
+                At(at)));
+        }
+
+        private static readonly HashSet<string> CoreTags = new(StringComparer.Ordinal)
+        {
+            "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+        };
 
         private void Count(long nodes, Mark at)
         {

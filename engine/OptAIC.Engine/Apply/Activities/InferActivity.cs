@@ -1,0 +1,171 @@
+using OptAIC.Engine.Data;
+using OptAIC.Engine.ML.Inference;
+using OptAIC.Engine.ML.Models;
+using OptAIC.Engine.ML.Training;
+using OptAIC.Engine.Specs;
+using OptAIC.Engine.Specs.Model;
+
+namespace OptAIC.Engine.Apply.Activities;
+
+/// <summary>A scoring run's output: one row per scored time (and entity), and its summary.</summary>
+public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkipped, double Min, double Max, double Mean, DateTime? From, DateTime? To);
+
+/// <summary>
+/// Scores an instance's inference window with a registered version: learners through their ML.NET
+/// model, combiners and filters from their inputs' outputs; then the output transform (with the
+/// training statistics), then the guardrails. Every row carries the model version and the time its
+/// features were known (as_of).
+/// </summary>
+public static class InferActivity
+{
+    private const int ChunkRows = 8192;
+
+    public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
+    {
+        var instance = specs.Instances[instanceName].Value;
+        var definition = specs.Definitions[instance.Definition].Value;
+        var (start, end) = Window(instance);
+        var data = PreparedData.Load(specs, instance, repositoryRoot, features);
+        var (rows, skipped) = definition.Category is "combining" or "filtering"
+            ? (PointInTime.Slice(data.Frame, new TimeWindow(start, end)), 0)
+            : data.ScoringRows(start, end);
+        if (rows.RowCount == 0)
+        {
+            throw new JobException($"the inference window {start:yyyy-MM-dd}..{end?.ToString("yyyy-MM-dd") ?? "latest"} has no row with complete features");
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var output = new Frame(rows.Time, rows.Entity, rows.KnownAt);
+        double[] scores;
+        switch (definition.Category)
+        {
+            case "combining":
+                var signals = instance.Inputs.Select(i => TrainActivity.Align(rows, predictions(i), "score", i)).ToArray();
+                scores = CombinerModel.FromBytes(bundle.Model).Combine(signals);
+                Transform(definition, scores, rows, bundle);
+                break;
+            case "filtering":
+                var signal = TrainActivity.Align(rows, predictions(instance.Inputs[0]), "score", instance.Inputs[0]);
+                var regime = instance.Regime is null ? null : TrainActivity.Align(rows, predictions(instance.Regime), "class", instance.Regime);
+                var regimeClasses = instance.Regime is null ? null : specs.Definitions[specs.Instances[instance.Regime].Value.Definition].Value.Model.Classes;
+                scores = TrainActivity.FilterFor(definition, instance, regimeClasses).Apply(signal, rows.Time, regime is null ? default : TrainActivity.Classes(regime));
+                break;
+            default:
+                using (var model = TrainedModel.FromBytes(bundle.Model))
+                {
+                    var raw = Score(model, data.ToTrainingData(rows), ct);
+                    if (model.Task == ModelTask.Multiclass)
+                    {
+                        scores = Classify(raw, rows.RowCount, model.OutputWidth, bundle, output);
+                    }
+                    else
+                    {
+                        scores = raw;
+                        Transform(definition, scores, rows, bundle);
+                    }
+                }
+                break;
+        }
+
+        CheckGuardrails(definition, scores, output.HasColumn("class"));
+        output.AddNumeric("score", scores);
+        output.AddNumeric("model_version", Enumerable.Repeat((double)version, rows.RowCount).ToArray());
+        var finite = scores.Where(double.IsFinite).ToArray();
+        return new InferenceOutcome(output, rows.RowCount, skipped,
+            finite.Length == 0 ? double.NaN : finite.Min(), finite.Length == 0 ? double.NaN : finite.Max(), finite.Length == 0 ? double.NaN : finite.Average(),
+            rows.Time[0], rows.Time[^1]);
+    }
+
+    /// <summary>The inference window: the spec's, or from the day after training ends.</summary>
+    public static (DateTime Start, DateTime? End) Window(ModelInstanceSpec instance)
+    {
+        var start = TrainActivity.Date(instance.Inference?.Start)
+            ?? TrainActivity.Date(instance.Training.End)?.AddDays(1)
+            ?? TrainActivity.Date(instance.Training.Start)!.Value;
+        return (start, TrainActivity.Date(instance.Inference?.End));
+    }
+
+    private static double[] Score(TrainedModel model, TrainingData data, CancellationToken ct)
+    {
+        var width = model.OutputWidth;
+        var output = new float[data.Rows * width];
+        for (var from = 0; from < data.Rows; from += ChunkRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            var rows = Math.Min(ChunkRows, data.Rows - from);
+            model.Score(data.Features.AsSpan(from * data.Width, rows * data.Width), rows, output.AsSpan(from * width, rows * width));
+        }
+        return [.. output.Select(v => (double)v)];
+    }
+
+    /// <summary>A regime model's output: the most likely class as the score, and each class's probability as p_&lt;class&gt;.</summary>
+    private static double[] Classify(double[] probabilities, int rows, int classes, ModelBundle bundle, Frame output)
+    {
+        var predicted = new double[rows];
+        var columns = new double[classes][];
+        for (var c = 0; c < classes; c++)
+        {
+            columns[c] = new double[rows];
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            var best = -1;
+            var bestP = double.NegativeInfinity;
+            for (var c = 0; c < classes; c++)
+            {
+                var p = probabilities[(r * classes) + c];
+                columns[c][r] = p;
+                if (p > bestP)
+                {
+                    bestP = p;
+                    best = c;
+                }
+            }
+            predicted[r] = best;
+        }
+        output.AddNumeric("class", predicted);
+        for (var c = 0; c < classes; c++)
+        {
+            var name = c < bundle.Classes.Count ? bundle.Classes[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            output.AddNumeric($"p_{name}", columns[c]);
+        }
+        return predicted;
+    }
+
+    private static void Transform(ModelDefinitionSpec definition, double[] scores, Frame rows, ModelBundle bundle)
+    {
+        var name = definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none");
+        var bounds = definition.Inference.Bounds;
+        var transform = name == "clip"
+            ? OutputTransform.Clip(bounds?[0] ?? -1, bounds?[1] ?? 1)
+            : OutputTransform.Parse(name);
+        if (transform.Kind == OutputTransformKind.None)
+        {
+            return;
+        }
+        transform.Apply(scores, rows.Time, panel: rows.Entity is not null, bundle.Transform);
+    }
+
+    private static void CheckGuardrails(ModelDefinitionSpec definition, double[] scores, bool classes)
+    {
+        var signalLike = definition.Category is "signal" or "combining" or "filtering";
+        var bounds = definition.Inference.Bounds;
+        var rails = new Guardrails(
+            bounds?[0] ?? (signalLike ? -1 : double.NegativeInfinity),
+            bounds?[1] ?? (signalLike ? 1 : double.PositiveInfinity),
+            definition.Inference.AllowNaN ?? false,
+            definition.Inference.MinCoverage ?? 0.95);
+        if (classes)
+        {
+            rails = rails with { Min = 0, Max = double.PositiveInfinity };
+        }
+        var tally = new GuardrailTally(rails);
+        var rowNumbers = new long[scores.Length];
+        for (var i = 0; i < rowNumbers.Length; i++)
+        {
+            rowNumbers[i] = i;
+        }
+        tally.Add(scores, 1, rowNumbers);
+        tally.ThrowIfBroken();
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Newtonsoft.Json.Linq;
+using OptAIC.Engine.Specs;
+
+namespace OptAIC.Engine.Plan;
+
+/// <summary>
+/// What decided a result: a flat, sorted map from a readable field path ("hyperparameters.learningRate",
+/// "feature.ret_1d", "dataset.spx-daily") to its value, and the sha256 of the whole. Comparing the parts
+/// of two fingerprints names every field that changed, so a plan can say why.
+/// </summary>
+public sealed class FingerprintParts
+{
+    private readonly SortedDictionary<string, string> _parts = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, string> Parts => _parts;
+
+    public FingerprintParts Add(string name, string? value)
+    {
+        if (value is not null)
+        {
+            _parts[name] = value;
+        }
+        return this;
+    }
+
+    public FingerprintParts Add(string name, double value) => Add(name, value.ToString("R", CultureInfo.InvariantCulture));
+
+    /// <summary>Adds every leaf of a JSON value under <paramref name="prefix"/> (objects by key, arrays by index).</summary>
+    public FingerprintParts AddJson(string prefix, JToken? token)
+    {
+        switch (token)
+        {
+            case null:
+                break;
+            case JObject obj:
+                foreach (var property in obj.Properties())
+                {
+                    AddJson($"{prefix}.{property.Name}", property.Value);
+                }
+                break;
+            case JArray array when array.All(a => a is JValue):
+                Add(prefix, "[" + string.Join(", ", array.Select(Scalar)) + "]");
+                break;
+            case JArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    AddJson($"{prefix}[{i}]", array[i]);
+                }
+                break;
+            case JValue value:
+                Add(prefix, Scalar(value));
+                break;
+        }
+        return this;
+    }
+
+    public string Value => Hash(_parts);
+
+    public static string Hash(IReadOnlyDictionary<string, string> parts)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in parts.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.Append(key).Append('\u001f').Append(value).Append('\u001e');
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>The reasons a result with <paramref name="before"/> parts is out of date against <paramref name="after"/>.</summary>
+    public static IReadOnlyList<string> Reasons(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string> after)
+    {
+        if (before is null)
+        {
+            return [];
+        }
+        var reasons = new List<string>();
+        foreach (var key in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+        {
+            var had = before.TryGetValue(key, out var old);
+            var has = after.TryGetValue(key, out var now);
+            if (had && has && old == now)
+            {
+                continue;
+            }
+            reasons.Add(Describe(key, had ? old : null, has ? now : null));
+        }
+        return reasons;
+    }
+
+    private static string Describe(string key, string? before, string? after)
+    {
+        // Content hashes say "changed"; readable values show both sides, Terraform-style.
+        if (key.StartsWith("dataset.", StringComparison.Ordinal))
+        {
+            var name = key["dataset.".Length..];
+            return before is null ? $"dataset {name}: now read" : after is null ? $"dataset {name}: no longer read" : $"dataset {name}: content changed";
+        }
+        if (key.StartsWith("input.", StringComparison.Ordinal))
+        {
+            var name = key["input.".Length..];
+            return after is null ? $"input {name}: removed" : before is null ? $"input {name}: added" : $"input {name} changes";
+        }
+        if (before is null)
+        {
+            return $"{key}: added ({Short(after!)})";
+        }
+        if (after is null)
+        {
+            return $"{key}: removed (was {Short(before)})";
+        }
+        return $"{key}: {Short(before)} -> {Short(after)}";
+    }
+
+    private static string Short(string value) => value.Length <= 64 ? value : value[..61] + "...";
+
+    private static string Scalar(JToken token) => token.Type switch
+    {
+        JTokenType.String => (string)token!,
+        JTokenType.Float => ((double)token).ToString("R", CultureInfo.InvariantCulture),
+        JTokenType.Null => "null",
+        _ => Canonical.Json(token),
+    };
+}
