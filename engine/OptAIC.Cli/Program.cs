@@ -3,11 +3,12 @@ using OptAIC.Cli;
 using OptAIC.Cli.Commands;
 
 // optaic: a thin shell over OptAIC.Engine. Each verb parses its options, calls the library and
-// turns the result into output and an exit code (see ExitCodes).
+// turns the result into output and an exit code (see ExitCodes). One line per verb.
 var repo = new Option<string?>("--repo") { Description = "The model repository (default: the Git work tree around the current folder).", Recursive = true };
 var root = new RootCommand("optaic: declarative GitOps for machine-learning models.")
 {
     repo,
+    InitCommand.Create(),
     LintCommand.Create(repo),
     PlanCommand.Create(repo),
     ApplyCommand.Create(repo),
@@ -17,17 +18,6 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     HooksCommand.Create(repo),
     ServeCommand.Create(repo),
     SchemaCommand.Create(),
+    CompletionCommand.Create(),
 };
-
-var parsed = root.Parse(args);
-// A mistyped verb or option is a usage error (exit 2), like any other bad invocation.
-if (parsed.Errors.Count > 0)
-{
-    foreach (var error in parsed.Errors)
-    {
-        Console.Error.WriteLine($"optaic: {error.Message}");
-    }
-    Console.Error.WriteLine("Run 'optaic --help' for the verbs and options.");
-    return ExitCodes.UsageOrChanges;
-}
-return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+return CommandLine.Run(root, args);

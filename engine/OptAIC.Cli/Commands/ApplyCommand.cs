@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
@@ -19,14 +20,20 @@ public static class ApplyCommand
         var lockTimeout = new Option<int>("--lock-timeout") { Description = "Seconds to wait while another apply holds the repository.", DefaultValueFactory = _ => 120 };
         var format = new Option<string>("--format", "-f") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no plan and no progress, only the summary (and errors)." };
+        var requireClean = new Option<bool>("--require-clean") { Description = "Refuse to run when specs/ has uncommitted changes (default: warn and go on)." };
         var command = new Command("apply", "Run the plan: train, gate, register, promote, score, monitor, archive; then commit the registry.")
         {
-            planFile, noCommit, parallel, lockTimeout, format,
+            planFile, noCommit, parallel, lockTimeout, format, quiet, requireClean,
         };
         command.SetAction((result, ct) => CommandGuard.RunAsync(async () =>
         {
             var session = ReconcileSession.Open(RepositoryLocator.Find(result.GetValue(repoOption)));
             if (!PlanCommand.ReportInvalidSpecs(session))
+            {
+                return ExitCodes.Failed;
+            }
+            if (!CheckCommitted(session, result.GetValue(requireClean)))
             {
                 return ExitCodes.Failed;
             }
@@ -36,21 +43,24 @@ public static class ApplyCommand
                 saved = PlanFormatter.ReadJson(File.ReadAllText(path), path);
             }
             var json = result.GetValue(format) == "json";
-            var progress = json ? null : new ProgressPrinter();
+            var display = ApplyDisplay.Create(quiet: json || result.GetValue(quiet));
             var options = new ApplyOptions
             {
                 Commit = !result.GetValue(noCommit),
                 MaxParallelRuns = result.GetValue(parallel),
                 LockTimeout = TimeSpan.FromSeconds(result.GetValue(lockTimeout)),
                 SavedPlan = saved,
-                Progress = progress,
+                Progress = display,
                 Actor = Environment.GetEnvironmentVariable("OPTAIC_ACTOR") ?? Environment.UserName,
             };
             ApplyResult applied;
             try
             {
-                progress?.Start(session);
-                applied = await new Applier(session, options).ApplyAsync(ct);
+                if (!json && !result.GetValue(quiet))
+                {
+                    WritePlan(session);
+                }
+                applied = await display.RunAsync(() => new Applier(session, options).ApplyAsync(ct));
             }
             catch (RepositoryLockedException e)
             {
@@ -72,7 +82,53 @@ public static class ApplyCommand
             }
             return applied.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic apply                                   # plan, run, commit the registry",
+            "optaic apply --no-commit --parallel 2          # leave the records for you to review",
+            "optaic apply plan.json                         # exactly a plan saved by 'optaic plan --out plan.json'",
+            "optaic apply --require-clean --quiet           # in scripts: only from committed specs, summary only");
+    }
+
+    /// <summary>
+    /// Records name the commit they were made from; specs edited since that commit make them lie. Warn, or
+    /// with --require-clean refuse. Outside Git there is no commit to name, and nothing to check.
+    /// </summary>
+    private static bool CheckCommitted(ReconcileSession session, bool requireClean)
+    {
+        bool dirty;
+        try
+        {
+            using var git = GitRepository.Open(session.RepositoryRoot);
+            dirty = git.IsDirty(["specs"]);
+        }
+        catch (GitRepositoryException)
+        {
+            return true;
+        }
+        if (!dirty)
+        {
+            return true;
+        }
+        if (requireClean)
+        {
+            System.Console.Error.WriteLine("optaic: specs/ has uncommitted changes and --require-clean is set; commit them (or drop the option) and apply again");
+            return false;
+        }
+        System.Console.Error.WriteLine(Terminal.Yellow("optaic: warning: specs/ has uncommitted changes; the records will name the last commit, which does not hold these specs (commit first, or pass --require-clean to refuse)"));
+        return true;
+    }
+
+    private static void WritePlan(ReconcileSession session)
+    {
+        var plan = session.Plan();
+        if (!plan.HasChanges)
+        {
+            return;
+        }
+        System.Console.Out.WriteLine($"Specs: {session.Lint.FileCount} files, no lint errors. Plan for {session.RepositoryRoot}:");
+        System.Console.Out.Write(PlanFormatter.Text(plan, Terminal.ColorEnabled ? PlanCommand.Colorize : null));
+        System.Console.Out.WriteLine();
+        System.Console.Out.WriteLine($"Applying {plan.Actions.Count} action(s):");
     }
 
     private static void WriteSummary(ApplyResult applied)
@@ -116,43 +172,5 @@ public static class ApplyCommand
             ["changed_paths"] = new JsonArray([.. applied.ChangedPaths.Select(p => (JsonNode)JsonValue.Create(p)!)]),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    /// <summary>One line per finished action, with a running count: a progress display that also reads well in a CI log.</summary>
-    private sealed class ProgressPrinter : IProgress<ApplyEvent>
-    {
-        private readonly object _gate = new();
-
-        public void Start(ReconcileSession session)
-        {
-            var plan = session.Plan();
-            if (!plan.HasChanges)
-            {
-                return;
-            }
-            System.Console.Out.WriteLine($"Specs: {session.Lint.FileCount} files, no lint errors. Plan for {session.RepositoryRoot}:");
-            System.Console.Out.Write(PlanFormatter.Text(plan, Terminal.ColorEnabled ? PlanCommand.Colorize : null));
-            System.Console.Out.WriteLine();
-            System.Console.Out.WriteLine($"Applying {plan.Actions.Count} action(s):");
-        }
-
-        public void Report(ApplyEvent value)
-        {
-            if (value.Kind == ApplyEventKind.Started)
-            {
-                return; // one line per finished action reads best, in a terminal and in a CI log alike
-            }
-            lock (_gate)
-            {
-                var mark = value.Kind switch
-                {
-                    ApplyEventKind.Failed when value.Message.StartsWith("cancelled", StringComparison.Ordinal) => Terminal.Yellow("stop"),
-                    ApplyEventKind.Failed => Terminal.Red("FAILED"),
-                    _ when value.Message.StartsWith("nothing registered", StringComparison.Ordinal) => Terminal.Yellow("gate"),
-                    _ => Terminal.Green("ok"),
-                };
-                System.Console.Out.WriteLine($"  [{value.Done,3}/{value.Total}] {mark,-6} {value.Action.Change} {PlanFormatter.Verb(value.Action.Kind)} {value.Action.Instance}: {value.Message}");
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Ci;
 using OptAIC.Engine.Lint.Output;
 
@@ -12,7 +13,9 @@ public static class CiCommand
         var ci = new Command("ci", "The CI bot: check a pull request; reconcile the main branch.");
         ci.Add(PullRequest(repoOption));
         ci.Add(Reconcile(repoOption));
-        return ci;
+        return Examples.For(ci,
+            "optaic ci pr --base origin/main --out comment.md",
+            "optaic ci reconcile --remote origin --branch main");
     }
 
     private static Command Reconcile(Option<string?> repoOption)
@@ -57,7 +60,9 @@ public static class CiCommand
             System.Console.Out.WriteLine($"{outcome.Status}: {outcome.Summary}");
             return Task.FromResult(outcome.Succeeded ? ExitCodes.Ok : ExitCodes.Failed);
         }));
-        return command;
+        return Examples.For(command,
+            "optaic ci reconcile                            # after a merge to main: apply, commit as the bot, push",
+            "optaic ci reconcile --scheduled                # the nightly run: due retraining and monitoring");
     }
 
     private static Command PullRequest(Option<string?> repoOption)
@@ -90,6 +95,8 @@ public static class CiCommand
             }
             return review.Clean ? ExitCodes.Ok : ExitCodes.Failed;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic ci pr --base origin/main                # the comment on standard output",
+            "optaic ci pr --base \"$BASE_SHA\" --head \"$HEAD_SHA\" --out comment.md");
     }
 }

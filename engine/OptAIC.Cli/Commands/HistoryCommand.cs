@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
@@ -98,6 +99,8 @@ public static class HistoryCommand
             }
             return ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic history spx-alpha",
+            "optaic history spx-alpha --format json");
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Ci;
 
 namespace OptAIC.Cli.Commands;
@@ -25,6 +26,7 @@ public static class HooksCommand
                 return ExitCodes.UsageOrChanges;
             }
         }));
-        return new Command("hooks", "Git hooks for local checks.") { install };
+        Examples.For(install, "optaic hooks install", "optaic hooks install --force    # replace another pre-commit hook (kept as a backup)");
+        return Examples.For(new Command("hooks", "Git hooks for local checks.") { install }, "optaic hooks install");
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Lint;
 using OptAIC.Engine.Lint.Output;
 using OptAIC.Engine.Specs;
@@ -22,11 +23,15 @@ public static class LintCommand
         };
         command.SetAction(result => CommandGuard.Run(() =>
         {
-            var root = RepositoryLocator.Find(result.GetValue(repoOption));
+            var root = RepositoryLocator.FindGitWorkTree(result.GetValue(repoOption));
             var relativeTargets = result.GetValue(paths) is { Length: > 0 } given
                 ? given.Select(t => ToRepositoryPath(root, t)).ToList()
-                : [DefaultSpecsPath(root)];
+                : [result.GetValue(rev) is null ? DefaultSpecsPath(root) : "specs"];
             var report = Run(root, relativeTargets, result.GetValue(rev));
+            if (report.FileCount == 0)
+            {
+                throw new UsageException($"no spec files (*.yaml) in {string.Join(", ", relativeTargets)}{(result.GetValue(rev) is { } r ? $" at {r}" : "")} under {root}; write specs there, or start with 'optaic init'");
+            }
             var chosen = Enum.Parse<LintFormat>(result.GetValue(format)!, ignoreCase: true);
             if (chosen == LintFormat.Text && Terminal.ColorEnabled)
             {
@@ -39,10 +44,15 @@ public static class LintCommand
             var failing = report.Errors + (result.GetValue(warningsAsErrors) ? report.Warnings : 0);
             return failing > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic lint                                    # the specs/ folder of the repository around you",
+            "optaic lint specs/instances/spx-alpha.yaml     # one file (checked against the others it references)",
+            "optaic lint --rev origin/main                  # the specs of a commit, without a checkout",
+            "optaic lint --format sarif > lint.sarif        # for GitHub code scanning");
     }
 
-    public static string DefaultSpecsPath(string root) => Directory.Exists(Path.Combine(root, "specs")) ? "specs" : ".";
+    public static string DefaultSpecsPath(string root) => Directory.Exists(Path.Combine(root, "specs")) ? "specs"
+        : throw new UsageException($"{root} has no specs/ folder; write the specs there, name the files to lint, or start with 'optaic init'");
 
     private static LintReport Run(string root, IReadOnlyList<string> targets, string? revision)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Lint.Output;
 using OptAIC.Engine.Plan;
@@ -40,7 +41,10 @@ public static class PlanCommand
             }
             return result.GetValue(detailed) && plan.HasChanges ? ExitCodes.UsageOrChanges : ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic plan                                   # what apply would do, and why",
+            "optaic plan --detailed-exitcode               # exit 2 when there is work (for scripts)",
+            "optaic plan --out plan.json && optaic apply plan.json");
     }
 
     /// <summary>Prints lint's findings when the specs have errors; false means stop.</summary>

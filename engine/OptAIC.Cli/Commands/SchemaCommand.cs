@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
@@ -10,7 +11,7 @@ public static class SchemaCommand
     public static Command Create()
     {
         var directory = new Argument<string>("dir") { Description = "Folder to write <kind>.schema.json files into (created if missing)." };
-        var export = new Command("export", "Write the JSON Schema of every kind into a folder.") { directory };
+        var export = new Command("export", "Write the JSON Schema of every kind, and optaic.schema.json (any kind, chosen by 'kind'), into a folder.") { directory };
         export.SetAction(result => CommandGuard.Run(() =>
         {
             var target = Path.GetFullPath(result.GetValue(directory)!);
@@ -21,6 +22,9 @@ public static class SchemaCommand
                 File.WriteAllText(path, SchemaCatalog.RawSchema(kind));
                 System.Console.Out.WriteLine(path);
             }
+            var combined = Path.Combine(target, SchemaCatalog.CombinedSchemaFileName);
+            File.WriteAllText(combined, SchemaCatalog.CombinedSchema());
+            System.Console.Out.WriteLine(combined);
             return ExitCodes.Ok;
         }));
 
@@ -32,6 +36,10 @@ public static class SchemaCommand
             System.Console.Out.Write(SchemaCatalog.RawSchema(result.GetValue(kindArgument)!));
             return ExitCodes.Ok;
         });
-        return new Command("schema", "The JSON Schemas of the spec kinds.") { export, show };
+        Examples.For(export, "optaic schema export schemas        # for yaml-language-server: see the modelines in specs/");
+        Examples.For(show, "optaic schema show ModelInstance");
+        return Examples.For(new Command("schema", "The JSON Schemas of the spec kinds.") { export, show },
+            "optaic schema export schemas",
+            "optaic schema show Dataset");
     }
 }

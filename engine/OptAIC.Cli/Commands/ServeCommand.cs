@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Web;
 
 namespace OptAIC.Cli.Commands;
@@ -36,6 +37,8 @@ public static class ServeCommand
             await web.RunAsync(ct);
             return ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic serve                                   # http://127.0.0.1:8080",
+            "OPTAIC_SERVE_TOKEN=secret optaic serve --host 0.0.0.0 --port 9000");
     }
 }

@@ -3,9 +3,12 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
+using OptAIC.Cli.Help;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace OptAIC.Cli.Commands;
 
@@ -35,13 +38,35 @@ public static class StatusCommand
                 System.Console.Out.WriteLine("No instances in the specs or the registry.");
                 return ExitCodes.Ok;
             }
-            var table = new TextTable("INSTANCE", "HEALTH", "PRODUCTION", "LATEST", "METRIC", "LAST TRAINED", "LAST SCORED", "ALERTS");
-            foreach (var row in rows)
+            string[] headers = ["INSTANCE", "HEALTH", "PRODUCTION", "LATEST", "METRIC", "LAST TRAINED", "LAST SCORED", "ALERTS"];
+            var cells = rows.Select(row => new[]
             {
-                table.Add(row.Instance, Color(row.Health), row.Production?.ToString(CultureInfo.InvariantCulture) ?? "-", row.Latest?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    row.Metric is null ? "-" : $"{row.Metric} {row.MetricValue:F3}", Date(row.LastTrained), Date(row.LastScored), AlertSummary(row.Alerts));
+                row.Instance, row.Health, row.Production?.ToString(CultureInfo.InvariantCulture) ?? "-", row.Latest?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                row.Metric is null ? "-" : $"{row.Metric} {row.MetricValue:F3}", Date(row.LastTrained), Date(row.LastScored), AlertSummary(row.Alerts),
+            }).ToList();
+            if (Terminal.IsInteractive)
+            {
+                // Spectre measures the text, not the colour codes around it: the columns stay aligned.
+                var table = new Table().Border(TableBorder.Simple);
+                foreach (var header in headers)
+                {
+                    table.AddColumn(new TableColumn(header).NoWrap());
+                }
+                foreach (var row in cells)
+                {
+                    table.AddRow([.. row.Select((c, i) => (IRenderable)(i == 1 ? new Markup(Markup.Escape(c), HealthStyle(c)) : new Text(c)))]);
+                }
+                AnsiConsole.Write(table);
             }
-            System.Console.Out.Write(table.ToString());
+            else
+            {
+                var table = new TextTable(headers);
+                foreach (var row in cells)
+                {
+                    table.Add(row);
+                }
+                System.Console.Out.Write(table.ToString());
+            }
             foreach (var row in rows.Where(r => r.Health is "Failing" or "Degraded" && r.HealthReason is not null))
             {
                 var reason = row.HealthReason!.Length <= 160 ? row.HealthReason : row.HealthReason[..157] + "...";
@@ -49,7 +74,9 @@ public static class StatusCommand
             }
             return ExitCodes.Ok;
         }));
-        return command;
+        return Examples.For(command,
+            "optaic status",
+            "optaic status --format json");
     }
 
     /// <summary>"13 drift, 1 performance; rules: feature-drift" rather than every drifted column.</summary>
@@ -76,12 +103,12 @@ public static class StatusCommand
 
     private static string Date(DateTimeOffset? at) => at?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
 
-    private static string Color(string health) => health switch
+    private static Style HealthStyle(string health) => !Terminal.ColorEnabled ? Style.Plain : health switch
     {
-        "Healthy" => Terminal.Green(health),
-        "Degraded" => Terminal.Yellow(health),
-        "Failing" => Terminal.Red(health),
-        _ => health,
+        "Healthy" => new Style(Spectre.Console.Color.Green),
+        "Degraded" => new Style(Spectre.Console.Color.Yellow),
+        "Failing" => new Style(Spectre.Console.Color.Red),
+        _ => Style.Plain,
     };
 }
 

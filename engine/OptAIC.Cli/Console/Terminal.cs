@@ -8,6 +8,19 @@ public static class Terminal
         && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
         && Environment.GetEnvironmentVariable("TERM") != "dumb";
 
+    /// <summary>A person is watching: output is a terminal that can redraw lines (the live progress of apply).</summary>
+    public static bool IsInteractive { get; } =
+        !System.Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not "dumb";
+
+    /// <summary>By colour name: red, yellow, green.</summary>
+    public static string Paint(string color, string text) => color switch
+    {
+        "red" => Red(text),
+        "yellow" => Yellow(text),
+        "green" => Green(text),
+        _ => text,
+    };
+
     public static string Red(string text) => Wrap(text, "31");
 
     public static string Yellow(string text) => Wrap(text, "33");

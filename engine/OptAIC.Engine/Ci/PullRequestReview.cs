@@ -30,6 +30,12 @@ public static class PullRequestReview
 {
     public const string DefaultTemplateName = "pull-request-comment.scriban";
 
+    /// <summary>
+    /// The first line of every comment (a repository's own template included): the plan workflow finds
+    /// its earlier comment by it and updates that one instead of adding another.
+    /// </summary>
+    public const string CommentMarker = "<!-- optaic-plan -->";
+
     public static PullRequestReviewResult Run(string repositoryRoot, string baseRevision, string? headRevision, DateTimeOffset? now = null)
     {
         var root = Path.GetFullPath(repositoryRoot);
@@ -132,7 +138,8 @@ public static class PullRequestReview
         }
         var context = new TemplateContext { MemberRenamer = member => member.Name };
         context.PushGlobal(model);
-        return template.Render(context);
+        var rendered = template.Render(context);
+        return rendered.Contains(CommentMarker, StringComparison.Ordinal) ? rendered : CommentMarker + "\n" + rendered;
     }
 
     private static ScriptObject InstanceRow(ReconcileSession session, string name)

@@ -80,4 +80,9 @@ public static class LintRules
     ];
 
     public static LintRule? Find(string id) => All.FirstOrDefault(r => r.Id == id);
+
+    public const string DocumentationUri = "https://github.com/optaic/optaic/blob/main/engine/docs/lint-rules.md";
+
+    /// <summary>The rule's section in lint-rules.md, by the anchor <c>&lt;a id="rule-id"&gt;</c> above its heading.</summary>
+    public static string HelpUri(LintRule rule) => $"{DocumentationUri}#{rule.Id}";
 }

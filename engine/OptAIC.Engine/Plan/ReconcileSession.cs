@@ -1,3 +1,4 @@
+using System.Reflection;
 using OptAIC.Engine.Data;
 using OptAIC.Engine.Lint;
 using OptAIC.Engine.Registry;
@@ -40,8 +41,10 @@ public sealed class ReconcileSession
     public static string EngineVersion { get; } =
         typeof(ReconcileSession).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    /// <summary>"Microsoft.ML 5.0.1": the package's version (its informational version; the assembly version stays 1.0.0).</summary>
     public static string TrainerVersion { get; } =
-        "Microsoft.ML " + (typeof(Microsoft.ML.MLContext).Assembly.GetName().Version?.ToString(3) ?? "?");
+        "Microsoft.ML " + (typeof(Microsoft.ML.MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? typeof(Microsoft.ML.MLContext).Assembly.GetName().Version?.ToString(3) ?? "?");
 
     /// <summary>Loads a repository's specs and registry; lint errors in the specs make <see cref="Lint"/> carry them.</summary>
     public static ReconcileSession Open(string repositoryRoot, string specsPath = "specs") =>

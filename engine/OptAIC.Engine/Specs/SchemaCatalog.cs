@@ -30,6 +30,40 @@ public sealed class SchemaCatalog
         return reader.ReadToEnd();
     }
 
+    public const string CombinedSchemaFileName = "optaic.schema.json";
+
+    /// <summary>
+    /// One schema for every spec file, for editors: it picks the kind's own schema by <c>kind</c> (draft-07
+    /// if/then, which yaml-language-server follows). Its references are relative, so it works from the
+    /// folder that holds the kinds' files; it has no $id, so editors resolve them against that folder.
+    /// </summary>
+    public static string CombinedSchema()
+    {
+        var choices = string.Join(",\n", SpecKinds.All.Select(kind =>
+            $$"""
+                {
+                  "if": { "properties": { "kind": { "const": "{{kind}}" } }, "required": ["kind"] },
+                  "then": { "$ref": "{{SpecKinds.SchemaFileName(kind)}}" }
+                }
+            """));
+        return $$"""
+            {
+              "$schema": "http://json-schema.org/draft-07/schema#",
+              "title": "OptAIC spec",
+              "description": "Any OptAIC spec: the schema of its kind, chosen by 'kind'. Written by 'optaic schema export'.",
+              "type": "object",
+              "required": ["apiVersion", "kind", "metadata", "spec"],
+              "properties": {
+                "kind": { "enum": [{{string.Join(", ", SpecKinds.All.Select(k => $"\"{k}\""))}}] }
+              },
+              "allOf": [
+            {{choices}}
+              ]
+            }
+
+            """;
+    }
+
     public JsonSchema For(string kind) =>
         _schemas.GetOrAdd(kind, k => JsonSchema.FromJsonAsync(RawSchema(k)).GetAwaiter().GetResult());
 

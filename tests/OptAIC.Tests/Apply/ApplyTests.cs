@@ -243,3 +243,16 @@ public sealed class ExampleRepository : IDisposable
 
     public void Dispose() => _folder.Dispose();
 }
+
+/// <summary>What a version record says made it: the trainer's real package version, not its assembly version.</summary>
+public class TrainerVersionTests
+{
+    [Fact]
+    public void The_trainer_version_is_the_Microsoft_ML_package_version()
+    {
+        var props = System.Xml.Linq.XDocument.Load(Path.Combine(TestPaths.RepositoryRoot, "Directory.Packages.props"));
+        var pinned = props.Descendants("PackageVersion").Single(p => (string?)p.Attribute("Include") == "Microsoft.ML").Attribute("Version")!.Value;
+
+        ReconcileSession.TrainerVersion.ShouldBe($"Microsoft.ML {pinned}");
+    }
+}

@@ -27,7 +27,7 @@ public class PullRequestReviewTests
         review.Comment.ShouldContain("! train spx-linear: hyperparameters.l2Regularization: 0.5 -> 0.1");
         review.Comment.ShouldNotContain("train spx-alpha");
         review.Comment.ShouldMatch(@"\| `spx-linear` \| (healthy|degraded) \| 1 \| 1 \| rank_ic 0\.\d{3} \|");
-        review.Comment.ShouldStartWith("## OptAIC: ✅ ready to merge");
+        review.Comment.ShouldStartWith($"{PullRequestReview.CommentMarker}\n## OptAIC: ✅ ready to merge");
     }
 
     [Fact]
@@ -42,8 +42,8 @@ public class PullRequestReviewTests
 
         review.Clean.ShouldBeFalse();
         review.Plan.ShouldBeNull();
-        review.Comment.ShouldStartWith("## OptAIC: ❌ needs changes");
-        review.Comment.ShouldContain("`specs/instances/spx-alpha.yaml:16:19` | `hyperparameters` | hyperparameters.learningRate: 5 is above the maximum 1");
+        review.Comment.ShouldStartWith($"{PullRequestReview.CommentMarker}\n## OptAIC: ❌ needs changes");
+        review.Comment.ShouldContain("`specs/instances/spx-alpha.yaml:17:19` | `hyperparameters` | hyperparameters.learningRate: 5 is above the maximum 1");
         review.Comment.ShouldContain("Not planned: the specs have errors.");
     }
 
@@ -59,7 +59,8 @@ public class PullRequestReviewTests
 
         var review = PullRequestReview.Run(repo.Path, main, null);
 
-        review.Comment.ShouldStartWith($"Plan for {Head(repo)[..7]}: Plan: 1 to train");
+        // The marker comes first even in a repository's own template: the plan workflow updates one comment by it.
+        review.Comment.ShouldStartWith($"{PullRequestReview.CommentMarker}\nPlan for {Head(repo)[..7]}: Plan: 1 to train");
     }
 
     private static string Head(ExampleRepository repo)

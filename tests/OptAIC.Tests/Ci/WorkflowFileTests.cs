@@ -26,6 +26,7 @@ public class WorkflowFileTests
     {
         WorkflowPaths().ShouldBe([
             "workflows/ci.yml",
+            "workflows/release.yml",
             "workflow-templates/optaic-nightly.yml",
             "workflow-templates/optaic-plan.yml",
             "workflow-templates/optaic-reconcile.yml",
@@ -58,7 +59,7 @@ public class WorkflowFileTests
                 if (uses)
                 {
                     // Actions are pinned to a version, never a moving branch.
-                    ((YamlScalarNode)step.Children[new YamlScalarNode("uses")]).Value!.ShouldMatch(@"^[\w.-]+/[\w.-]+@v\d+$");
+                    ((YamlScalarNode)step.Children[new YamlScalarNode("uses")]).Value!.ShouldMatch(@"^[\w.-]+/[\w.-]+(/[\w.-]+)*@v\d+$");
                 }
             }
         }
@@ -78,6 +79,43 @@ public class WorkflowFileTests
     }
 
     [Fact]
+    public void The_ci_script_packs_installs_and_inits_before_it_ends_with_the_readmes_test_command()
+    {
+        var run = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, ".ci", "run")).TrimEnd();
+        var steps = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, ".ci", "pack-and-init"));
+        var readme = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
+
+        run.ShouldEndWith("dotnet test OptAIC.sln -c Release");
+        readme.ShouldContain("dotnet test OptAIC.sln -c Release ");
+        run.ShouldContain("bash .ci/pack-and-init");
+        // The Dockerfile's steps are the scripts CI runs, so CI tests them.
+        var dockerfile = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "engine", "Dockerfile"));
+        foreach (var script in new[] { "engine/docker/pack.sh", "engine/docker/install.sh" })
+        {
+            steps.ShouldContain($"bash {script}");
+            dockerfile.ShouldContain($"bash {script}");
+        }
+        foreach (var command in new[] { "init demo", "apply", "plan --detailed-exitcode" })
+        {
+            steps.ShouldContain($"\"$optaic\" {command}");
+        }
+    }
+
+    [Fact]
+    public void The_release_workflow_packs_and_publishes_the_tool_and_the_image_on_a_version_tag()
+    {
+        var root = Load(Path.Combine(GitHubFolder, "workflows", "release.yml"));
+        var text = File.ReadAllText(Path.Combine(GitHubFolder, "workflows", "release.yml"));
+
+        var tags = (YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("on")]).Children[new YamlScalarNode("push")]).Children[new YamlScalarNode("tags")];
+        ((YamlScalarNode)tags.Children[0]).Value.ShouldBe("v*.*.*");
+        text.ShouldContain("bash engine/docker/pack.sh");
+        text.ShouldContain("dotnet nuget push");
+        text.ShouldContain("uses: docker/build-push-action@v6");
+        text.ShouldContain("file: engine/Dockerfile");
+    }
+
+    [Fact]
     public void The_plan_template_runs_ci_pr_on_pull_requests_and_may_comment()
     {
         var root = Load(Path.Combine(GitHubFolder, "workflow-templates", "optaic-plan.yml"));
@@ -90,8 +128,12 @@ public class WorkflowFileTests
         text.ShouldContain("--base \"${{ github.event.pull_request.base.sha }}\"");
         text.ShouldContain("--head \"${{ github.event.pull_request.head.sha }}\"");
         text.ShouldContain("--out comment.md");
-        text.ShouldContain("<!-- optaic-plan -->");
+        // The marker the comment step looks for is the one the engine writes.
+        text.ShouldContain($"const marker = '{PullRequestReview.CommentMarker}';");
         text.ShouldContain("OPTAIC_VERSION:");
+        text.ShouldContain("uses: github/codeql-action/upload-sarif@v3");
+        text.ShouldContain("optaic lint --format sarif > optaic-lint.sarif");
+        Scalar(root, "permissions", "security-events").ShouldBe("write");
     }
 
     [Fact]

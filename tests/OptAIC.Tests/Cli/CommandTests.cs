@@ -28,14 +28,14 @@ public class CommandTests
         var (exit, output, _) = Optaic($"lint --repo {repo.Path}");
 
         exit.ShouldBe(1);
-        output.ShouldStartWith("specs/instances/spx-alpha.yaml:18:3: error: spec.seed: expected an integer, got 'forty-two' [schema-type]");
+        output.ShouldStartWith("specs/instances/spx-alpha.yaml:19:3: error: spec.seed: expected an integer, got 'forty-two' [schema-type]");
         output.ShouldNotContain("\u001b[");
     }
 
     [Theory]
     [InlineData("lint no/such/folder", "no/such/folder: no such file or folder")]
     [InlineData("lint --rev no-such-rev", "--rev no-such-rev: no such commit")]
-    [InlineData("frobnicate", "Unrecognized command or argument 'frobnicate'")]
+    [InlineData("frobnicate", "optaic: unknown verb 'frobnicate'")]
     [InlineData("lint --format xml", "xml")]
     public void A_usage_error_exits_2_with_a_message_and_no_stack_trace(string arguments, string message)
     {

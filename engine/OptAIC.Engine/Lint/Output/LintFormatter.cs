@@ -121,7 +121,7 @@ public static class LintFormatter
             json.WriteStartObject("driver");
             json.WriteString("name", "optaic");
             json.WriteString("semanticVersion", engineVersion);
-            json.WriteString("informationUri", "https://github.com/optaic/optaic/blob/main/engine/docs/lint-rules.md");
+            json.WriteString("informationUri", LintRules.DocumentationUri);
             json.WriteStartArray("rules");
             foreach (var rule in rules)
             {
@@ -130,6 +130,7 @@ public static class LintFormatter
                 json.WriteStartObject("shortDescription");
                 json.WriteString("text", rule.Summary);
                 json.WriteEndObject();
+                json.WriteString("helpUri", LintRules.HelpUri(rule));
                 json.WriteStartObject("help");
                 json.WriteString("text", $"{rule.Summary}\nFails on:\n{rule.FailingExample}");
                 json.WriteEndObject();
