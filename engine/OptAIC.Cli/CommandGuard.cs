@@ -14,6 +14,12 @@ public static class CommandGuard
         {
             return action();
         }
+        catch (Exception e) when (IsEnvironmentError(e))
+        {
+            // The registry or the machine refused (a corrupt record, a full disk, a read-only folder): exit 1.
+            System.Console.Error.WriteLine($"optaic: {EnvironmentMessage(e)}");
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (IsUserError(e))
         {
             System.Console.Error.WriteLine($"optaic: {e.Message}");
@@ -35,6 +41,18 @@ public static class CommandGuard
     }
 
     public static Task<int> RunAsync(Func<Task<int>> action) => Task.Run(() => Run(() => action().GetAwaiter().GetResult()));
+
+    private static bool IsEnvironmentError(Exception e) =>
+        e is OptAIC.Engine.Registry.RegistryException or UnauthorizedAccessException
+            || (e is IOException and not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException);
+
+    private static string EnvironmentMessage(Exception e) => e switch
+    {
+        OptAIC.Engine.Registry.RegistryException => e.Message,
+        IOException { HResult: 28 } => $"no space left on the device ({e.Message.TrimEnd('.')}); free some space and run the command again",
+        UnauthorizedAccessException => $"{e.Message.TrimEnd('.')}; make the folder writable (or run as its owner) and run the command again",
+        _ => $"{e.Message.TrimEnd('.')}; check the disk and the folder's permissions, then run the command again",
+    };
 
     private static bool IsUserError(Exception e) =>
         e is UsageException or SpecSourceException or IOException or UnauthorizedAccessException

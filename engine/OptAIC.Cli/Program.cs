@@ -14,10 +14,20 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     ApplyCommand.Create(repo),
     StatusCommand.Create(repo),
     HistoryCommand.Create(repo),
+    VerifyCommand.Create(repo),
     CiCommand.Create(repo),
     HooksCommand.Create(repo),
     ServeCommand.Create(repo),
     SchemaCommand.Create(),
     CompletionCommand.Create(),
 };
+if (OptAIC.Engine.Diagnostics.Failpoints.ListRequested)
+{
+    // OPTAIC_FAILPOINT=? : the names a test can arm, one per line.
+    foreach (var name in OptAIC.Engine.Diagnostics.Failpoints.Names)
+    {
+        System.Console.Out.WriteLine(name);
+    }
+    return 0;
+}
 return CommandLine.Run(root, args);

@@ -56,6 +56,14 @@ public static class ApplyCommand
             ApplyResult applied;
             try
             {
+                // Recovery first (a torn commit, stale journals), so the plan shown is the plan applied.
+                using (RepositoryLock.Acquire(session.RepositoryRoot, options.LockTimeout, "apply", ct))
+                {
+                    foreach (var step in RegistryRecovery.Run(session.RepositoryRoot, session.Registry))
+                    {
+                        System.Console.Error.WriteLine($"optaic: recovered: {step.Message}");
+                    }
+                }
                 if (!json && !result.GetValue(quiet))
                 {
                     WritePlan(session);

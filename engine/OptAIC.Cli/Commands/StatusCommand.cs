@@ -23,6 +23,7 @@ public static class StatusCommand
         command.SetAction(result => CommandGuard.Run(() =>
         {
             var session = ReconcileSession.Open(RepositoryLocator.Find(result.GetValue(repoOption)));
+            session.EnsureRegistryIntact();
             var rows = StatusReader.Read(session);
             if (result.GetValue(format) == "json")
             {

@@ -53,6 +53,9 @@ public sealed record ActionOutcome(PlannedAction Action, string Status, string S
 public sealed record ApplyResult(ActionPlan Plan, IReadOnlyList<ActionOutcome> Outcomes, string? CommitSha, IReadOnlyList<string> ChangedPaths)
 {
     public bool Succeeded => Outcomes.All(o => !o.Failed);
+
+    /// <summary>What recovery did before the plan (a torn commit completed, journals of another state removed, ...).</summary>
+    public IReadOnlyList<RecoveryStep> Recovered { get; init; } = [];
 }
 
 /// <summary>
@@ -70,6 +73,7 @@ public sealed class Applier
     private readonly object _statusLock = new();
     private readonly FeatureFrameCache _features = new();
     private PlanningContext _context = null!;
+    private RegistryWriteException? _environmentFailure;
 
     public Applier(ReconcileSession session, ApplyOptions? options = null)
     {
@@ -81,7 +85,8 @@ public sealed class Applier
     {
         _session.EnsureValid();
         using var repositoryLock = RepositoryLock.Acquire(_session.RepositoryRoot, _options.LockTimeout, "apply", ct);
-        _session.Registry.CleanInterruptedWrites();
+        var recovered = RegistryRecovery.Run(_session.RepositoryRoot, _session.Registry);
+        RegistryIntegrityException.ThrowIfBroken(RegistryCheck.Quick(_session.Registry, _session.RepositoryRoot));
         _context = _session.PlanningContext(_options.Time.GetUtcNow());
         var snapshot = _session.Snapshot();
         var plan = Planner.Plan(_session.Specs, snapshot, _context);
@@ -106,6 +111,11 @@ public sealed class Applier
         var scheduler = new WorkflowScheduler(executor, Math.Max(1, parallel), live);
         var summaries = runs.Count == 0 ? [] : await scheduler.RunAllAsync(runs, ct);
 
+        if (_environmentFailure is { } refused)
+        {
+            throw refused;
+        }
+
         var outcomes = new List<ActionOutcome>();
         for (var i = 0; i < plan.Actions.Count; i++)
         {
@@ -125,7 +135,7 @@ public sealed class Applier
         {
             commit = Commit(outcomes);
         }
-        return new ApplyResult(plan, outcomes, commit, changed);
+        return new ApplyResult(plan, outcomes, commit, changed) { Recovered = recovered };
     }
 
     private ActionOutcome OutcomeOf(PlannedAction action, RunSummary summary) =>
@@ -207,7 +217,7 @@ public sealed class Applier
     /// </summary>
     private static string RunId(PlannedAction action, ActionPlan plan)
     {
-        var key = string.Join("\n", [action.Id, plan.RegistryState, plan.SpecsHash, .. action.Reasons]);
+        var key = string.Join("\n", [action.Id, plan.RegistryCommit ?? "", plan.RegistryState, plan.SpecsHash, .. action.Reasons]);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
         return $"{action.Kind.ToString().ToLowerInvariant()}-{action.Instance}-{hash}";
     }
@@ -243,14 +253,37 @@ public sealed class Applier
     private ActivityRegistry Activities(ActionPlan plan)
     {
         var registry = new ActivityRegistry();
-        registry.Register("train", (ctx, ct) => Task.Run(() => TrainStep(ctx, ct), ct));
-        registry.Register("register", (ctx, ct) => Task.Run(() => RegisterStep(ctx, plan), ct));
-        registry.Register("promote", (ctx, ct) => Task.Run(() => PromoteStep(ctx, plan), ct));
-        registry.Register("infer", (ctx, ct) => Task.Run(() => InferStep(ctx, plan, ct), ct));
-        registry.Register("monitor", (ctx, ct) => Task.Run(() => MonitorStep(ctx, plan, ct), ct));
-        registry.Register("archive", (ctx, ct) => Task.Run(() => ArchiveStep(ctx, plan), ct));
+        registry.Register("train", (ctx, ct) => Guarded(() => TrainStep(ctx, ct), ct));
+        registry.Register("register", (ctx, ct) => Guarded(() => RegisterStep(ctx, plan), ct));
+        registry.Register("promote", (ctx, ct) => Guarded(() => PromoteStep(ctx, plan), ct));
+        registry.Register("infer", (ctx, ct) => Guarded(() => InferStep(ctx, plan, ct), ct));
+        registry.Register("monitor", (ctx, ct) => Guarded(() => MonitorStep(ctx, plan, ct), ct));
+        registry.Register("archive", (ctx, ct) => Guarded(() => ArchiveStep(ctx, plan), ct));
         return registry;
     }
+
+    /// <summary>
+    /// A write the machine refuses (a full disk, a read-only folder) is not a failure of the model: it stops the
+    /// whole apply, records nothing and commits nothing, and is reported as one line; the next apply resumes.
+    /// </summary>
+    private Task<ActivityOutput> Guarded(Func<ActivityOutput> step, CancellationToken ct) => Task.Run(() =>
+    {
+        if (_environmentFailure is { } earlier)
+        {
+            throw earlier;
+        }
+
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when (e is RegistryWriteException || (RegistryWriteException.IsEnvironmental(e) && e is not FileNotFoundException and not DirectoryNotFoundException))
+        {
+            var failure = e as RegistryWriteException ?? RegistryWriteException.For(_session.RegistryPath, e);
+            Interlocked.CompareExchange(ref _environmentFailure, failure, null);
+            throw failure;
+        }
+    }, ct);
 
     // ---- Steps -------------------------------------------------------------------------------------------------
 
@@ -702,7 +735,12 @@ public sealed class Applier
         }
         using var git = GitRepository.Open(_session.RepositoryRoot);
         var signature = new Signature(name, email, _options.Time.GetUtcNow());
-        return git.CommitPaths([_session.RegistryPath], message.ToString(), signature);
+        // Crash-safe: objects, intent, branch, index; recovery completes a commit a kill interrupts. Apply never
+        // deletes a registry file, so a file missing from the work tree is never committed as a deletion.
+        var sha = git.CommitPaths([_session.RegistryPath], message.ToString(), signature,
+            intent: CommitIntentFile.In(_session.WorkFolder), commitDeletions: false);
+        RegistryRecovery.Finish(_session.RepositoryRoot);
+        return sha;
     }
 
     /// <summary>JSON values read back from a run folder, as the plain values a record holds.</summary>

@@ -8,6 +8,9 @@ public enum PushStatus
 
     /// <summary>The remote refused: it has commits this clone has not fetched, or the ref changed or was created meanwhile.</summary>
     Rejected,
+
+    /// <summary>The remote's policy refused the update (a hook declined it, the branch is protected): fetching and trying again does not help.</summary>
+    Refused,
 }
 
 /// <summary>What a push did; <see cref="Reason"/> says why it was rejected (redacted, safe to log).</summary>
@@ -174,23 +177,9 @@ public sealed class GitRemoteSession : IDisposable
         {
             return PushRefspec($"{(force ? "+" : "")}{source}:{destination}");
         }
-        var sha = _repository.Refs[source]?.ResolveToDirectReference()?.TargetIdentifier
-            ?? throw new GitRemoteException($"{source}: no such ref in {RepositoryRoot}");
-        // The objects travel by a push to a ref of our own; the ref itself is then set as a server would.
-        var scratch = $"refs/optaic/incoming/{Guid.NewGuid():N}";
-        var carried = PushRefspec($"{source}:{scratch}");
-        if (!carried.Succeeded)
-        {
-            return carried;
-        }
-        try
-        {
-            return Outcome(FileRemote.Update(_fileRemote, destination, sha, force));
-        }
-        finally
-        {
-            FileRemote.Update(_fileRemote, scratch, null, force: true);
-        }
+        // A folder remote: through Git's own transport (git-receive-pack), so the remote's hooks run and its
+        // refs are locked as a server locks them. libgit2's local transport would write the refs itself.
+        return GitPush(null, $"{(force ? "+" : "")}{source}:{destination}");
     }
 
     /// <summary>Deletes <paramref name="destination"/> on the remote; with <paramref name="expected"/>, only while it still points there.</summary>
@@ -198,15 +187,60 @@ public sealed class GitRemoteSession : IDisposable
     {
         if (_fileRemote is not null)
         {
-            return Outcome(FileRemote.Update(_fileRemote, destination, null, force: true, expected, checkExpected: expected is not null));
+            return GitPush(expected is null ? null : $"--force-with-lease={destination}:{expected}", $":{destination}");
         }
         // A server deletes only if the ref still has the value it advertised when the push connected.
         return PushRefspec($":{destination}");
     }
 
-    private PushOutcome Outcome(string? refusal) => refusal is null
-        ? new PushOutcome(PushStatus.Pushed, null)
-        : new PushOutcome(PushStatus.Rejected, _credentials.Redact(refusal));
+    /// <summary>`git push --porcelain` to the remote; its refusal (a hook's words included) comes back as the reason.</summary>
+    private PushOutcome GitPush(string? lease, string refspec)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("git")
+        {
+            WorkingDirectory = RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "push", "--porcelain", "--no-verify", lease, RemoteName, refspec })
+        {
+            if (argument is not null)
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        info.Environment["LC_ALL"] = "C";
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new GitRemoteException($"cannot push to the folder remote '{RemoteName}': the git command is not installed ({e.Message}); install git", e);
+        }
+        using (process)
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode == 0)
+            {
+                return new PushOutcome(PushStatus.Pushed, null);
+            }
+            var remoteSaid = error.Result.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("remote:", StringComparison.Ordinal) && l.Length > 7).Select(l => l[7..].Trim());
+            // Porcelain: "!\t<src>:<dst>\t[rejected] (fetch first)" or "[remote rejected] (pre-receive hook declined)".
+            var rejected = output.Split('\n').Where(l => l.StartsWith('!')).Select(l => l.Split('\t').Last().Trim()).ToList();
+            var errors = error.Result.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("error:", StringComparison.Ordinal) || l.StartsWith("fatal:", StringComparison.Ordinal));
+            var behind = rejected.Any(r => r.StartsWith("[rejected]", StringComparison.Ordinal) || r.Contains("stale info", StringComparison.Ordinal));
+            var reason = string.Join("; ", remoteSaid.Concat(rejected).Concat(errors).Where(l => l.Length > 0).Distinct());
+            reason = reason.Length == 0 ? $"git push exited with {process.ExitCode}" : reason;
+            return behind
+                ? new PushOutcome(PushStatus.Rejected, _credentials.Redact($"non-fast-forward: the remote has commits this clone has not fetched ({reason})"))
+                : new PushOutcome(rejected.Count > 0 ? Classify(reason) : PushStatus.Rejected, _credentials.Redact(reason));
+        }
+    }
 
     private PushOutcome PushRefspec(string refspec)
     {
@@ -239,7 +273,17 @@ public sealed class GitRemoteSession : IDisposable
         }
         return errors.Count == 0
             ? new PushOutcome(PushStatus.Pushed, null)
-            : new PushOutcome(PushStatus.Rejected, _credentials.Redact(string.Join("; ", errors)));
+            : new PushOutcome(Classify(string.Join("; ", errors)), _credentials.Redact(string.Join("; ", errors)));
+    }
+
+    /// <summary>
+    /// A ref update the remote turned down: a race (another push holds or just moved the ref; fetching
+    /// and trying again helps) or the remote's own rule (a hook, a protected branch; it does not).
+    /// </summary>
+    private static PushStatus Classify(string reason)
+    {
+        string[] races = ["failed to lock", "cannot lock ref", "unable to lock", "incorrect old value", "stale info", "fetch first", "non-fast-forward", "failed to update ref"];
+        return races.Any(r => reason.Contains(r, StringComparison.OrdinalIgnoreCase)) ? PushStatus.Rejected : PushStatus.Refused;
     }
 
     public void Dispose() => _repository.Dispose();

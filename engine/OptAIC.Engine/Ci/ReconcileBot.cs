@@ -27,6 +27,9 @@ public enum BotStatus
     /// <summary>Every push was rejected because the remote kept moving.</summary>
     RetriesExhausted,
 
+    /// <summary>The remote refused the push by its own rule (a hook, a protected branch) while its branch had not moved: retrying would not help.</summary>
+    PushRefused,
+
     /// <summary>The run could not start safely (uncommitted changes, a commit not on the remote, no such branch).</summary>
     Refused,
 }
@@ -251,6 +254,11 @@ public static partial class ReconcileBot
                         $"the lock was taken over by {remoteLock.Current()?.ToString() ?? "another run"} after our lease expired; nothing was pushed (raise the lease duration if apply takes longer)");
                 }
                 var push = session.Push($"refs/heads/{branch}", $"refs/heads/{branch}");
+                if (push.Succeeded && session.RemoteRefs().GetValueOrDefault($"refs/heads/{branch}") != commit.Sha)
+                {
+                    // A success is claimed only after the remote is read back.
+                    push = new PushOutcome(PushStatus.Rejected, $"the push was reported as done, but {options.Remote}/{branch} does not point at {Short(commit.Sha)}");
+                }
                 if (push.Succeeded)
                 {
                     return End(BotStatus.Pushed, $"pushed {Short(commit.Sha)} to {options.Remote}/{branch}: {result.Actions.Count} action{(result.Actions.Count == 1 ? "" : "s")} on top of {Short(remoteHead)}") with
@@ -258,10 +266,16 @@ public static partial class ReconcileBot
                         PushedCommit = commit.Sha,
                     };
                 }
+                if (push.Status == PushStatus.Refused)
+                {
+                    // Not a race: fetching and applying again would be refused the same way.
+                    return End(BotStatus.PushRefused,
+                        $"the remote '{options.Remote}' refused the push to {branch}: {push.Reason}; nothing was pushed (fix what the remote says, then run again)");
+                }
                 Say($"attempt {_attempts}: push rejected ({push.Reason})");
                 if (_attempts > options.MaxRetries)
                 {
-                    return End(BotStatus.RetriesExhausted, $"gave up after {_attempts} attempts: the remote kept moving; the next push to {branch} starts another reconcile");
+                    return End(BotStatus.RetriesExhausted, $"gave up after {_attempts} attempts: the remote kept moving (last: {push.Reason}); the next push to {branch} starts another reconcile");
                 }
                 if (ct.WaitHandle.WaitOne(options.RetryBackoff * _attempts))
                 {

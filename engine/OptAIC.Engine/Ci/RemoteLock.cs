@@ -298,6 +298,12 @@ public sealed class RemoteLock
             _ourCommit = commit.Sha;
             return true;
         }
+        if (outcome.Status == PushStatus.Refused)
+        {
+            // Not a lost race: the remote's own rule (a hook, a ref namespace it protects) refuses the lock ref.
+            throw new GitRemoteException(
+                $"the remote '{_session.RemoteName}' refused the lock ref {_options.RefName}: {outcome.Reason}; allow pushes to refs/optaic/* on the remote");
+        }
         return false;
     }
 }

@@ -95,9 +95,13 @@ public sealed class ReconcileSession
     public RegistrySnapshot Snapshot() =>
         RegistryReader.Read(Registry, HeadCommit(), Path.Combine(WorkFolder, "cache", "registry-snapshot.json"));
 
+    /// <summary>The cheap integrity check (files changed or deleted since the last commit, a torn commit): plan, apply and status refuse a registry that fails it.</summary>
+    public void EnsureRegistryIntact() => RegistryIntegrityException.ThrowIfBroken(RegistryCheck.Quick(Registry, RepositoryRoot));
+
     public ActionPlan Plan(DateTimeOffset? now = null)
     {
         EnsureValid();
+        EnsureRegistryIntact();
         return Planner.Plan(Specs, Snapshot(), PlanningContext(now));
     }
 

@@ -48,6 +48,7 @@ public abstract class ContentAddressedArtifactStore : IArtifactStore
         var path = Path.Combine(Root, relative);
         if (HashOf(path) != sha)
         {
+            Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.BetweenArtifacts, path);
             AtomicFile.Write(path, content);
             if (HashOf(path) != sha)
             {

@@ -21,6 +21,11 @@ public static class AtomicFile
         {
             File.Move(temp, path, overwrite: true);
         }
+        catch (Exception e) when (RegistryWriteException.IsEnvironmental(e))
+        {
+            TryDelete(temp);
+            throw RegistryWriteException.For(path, e);
+        }
         catch
         {
             TryDelete(temp);
@@ -102,13 +107,18 @@ public static class AtomicFile
     private static string WriteTemp(string path, ReadOnlySpan<byte> content)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
+            Directory.CreateDirectory(directory);
             using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
             stream.Write(content);
             stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (RegistryWriteException.IsEnvironmental(e))
+        {
+            TryDelete(temp);
+            throw RegistryWriteException.For(path, e);
         }
         catch
         {

@@ -54,17 +54,21 @@ public sealed class GitRepository : IDisposable
     }
 
     /// <summary>
-    /// Commits the current content of exactly these paths (files or folders; new, changed and deleted files)
-    /// on top of HEAD, whatever else is staged or changed in the working copy, and updates the index for them.
-    /// Temporary files of interrupted writes and git-ignored files inside a folder are not committed.
+    /// Commits the current content of exactly these paths (files or folders; new, changed and, when
+    /// <paramref name="commitDeletions"/>, deleted files) on top of HEAD, whatever else is staged or changed in the
+    /// working copy, and updates the index for them. Temporary files of interrupted writes and git-ignored files
+    /// inside a folder are not committed.
+    /// With an <paramref name="intent"/>, the commit is crash-safe: the objects are written first, then the intent
+    /// (parent and new commit), then the branch moves, then the index is written; <see cref="Recover"/> completes
+    /// a commit a kill interrupted at any of those points. The caller deletes the intent when its own clean-up is done.
     /// </summary>
     /// <returns>The new commit's SHA, or null when the paths are unchanged since HEAD (nothing committed).</returns>
-    public string? CommitPaths(IEnumerable<string> paths, string message, Signature author, Signature? committer = null)
+    public string? CommitPaths(IEnumerable<string> paths, string message, Signature author, Signature? committer = null,
+        CommitIntentFile? intent = null, bool commitDeletions = true)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
         var head = _repo.Head.Tip;
-        var tree = head is null ? new TreeDefinition() : TreeDefinition.From(head.Tree);
         var added = new SortedSet<string>(StringComparer.Ordinal);
         var removed = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var path in paths.Select(ToRelative).Distinct(StringComparer.Ordinal))
@@ -76,40 +80,215 @@ public sealed class GitRepository : IDisposable
                 : File.Exists(full) ? [path] : [];
             added.UnionWith(present);
             var presentSet = present.ToHashSet(StringComparer.Ordinal);
-            removed.UnionWith(FilesInTree(head?.Tree, path).Where(f => !presentSet.Contains(f)));
+            if (commitDeletions)
+            {
+                removed.UnionWith(FilesInTree(head?.Tree, path).Where(f => !presentSet.Contains(f)));
+            }
         }
 
-        foreach (var file in added)
+        Commit commit;
+        try
         {
-            tree.Add(file, _repo.ObjectDatabase.CreateBlob(file), Mode.NonExecutableFile);
-        }
+            Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.BeforeCommitObjects);
+            var tree = head is null ? new TreeDefinition() : TreeDefinition.From(head.Tree);
+            foreach (var file in added)
+            {
+                tree.Add(file, _repo.ObjectDatabase.CreateBlob(file), Mode.NonExecutableFile);
+            }
 
-        foreach (var file in removed)
+            foreach (var file in removed)
+            {
+                tree.Remove(file);
+            }
+
+            var newTree = _repo.ObjectDatabase.CreateTree(tree);
+            if (head is not null && newTree.Id == head.Tree.Id)
+            {
+                return null;
+            }
+
+            commit = _repo.ObjectDatabase.CreateCommit(author, committer ?? author, message, newTree, head is null ? [] : [head], prettifyMessage: true);
+        }
+        catch (Exception e) when (RegistryWriteException.IsEnvironmental(e))
         {
-            tree.Remove(file);
+            throw RegistryWriteException.For(Path.Combine(_repo.Info.Path, "objects"), e);
         }
 
-        var newTree = _repo.ObjectDatabase.CreateTree(tree);
-        if (head is not null && newTree.Id == head.Tree.Id)
-        {
-            return null;
-        }
-
-        var commit = _repo.ObjectDatabase.CreateCommit(author, committer ?? author, message, newTree, head is null ? [] : [head], prettifyMessage: true);
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.AfterCommitObjects);
+        intent?.Write(new CommitIntent(head?.Sha, commit.Sha, [.. added, .. removed]));
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.BeforeRef);
         MoveHead(commit, "commit: " + commit.MessageShort);
-
-        foreach (var file in added)
-        {
-            _repo.Index.Add(file);
-        }
-
-        foreach (var file in removed)
-        {
-            _repo.Index.Remove(file);
-        }
-
-        _repo.Index.Write();
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.AfterRef);
+        SyncIndex(commit, [.. added, .. removed]);
         return commit.Sha;
+    }
+
+    /// <summary>
+    /// Brings a torn commit to a whole one, at the start of a command that writes: completes the commit an intent
+    /// records (moves the branch if it had not moved, writes the index), and, with no intent, repairs index entries
+    /// under <paramref name="folder"/> that disagree with HEAD while the work tree agrees with it (a commit whose
+    /// index was never written, or an index rolled back by hand). Returns what it did, as one line each.
+    /// </summary>
+    public IReadOnlyList<string> Recover(CommitIntentFile intent, string folder)
+    {
+        var done = new List<string>();
+        if (intent.Read() is { } pending)
+        {
+            var head = _repo.Head.Tip?.Sha;
+            var commit = _repo.Lookup<Commit>(pending.Commit);
+            if (commit is not null && head == pending.Parent && WorkTreeMatches(commit, pending.Paths))
+            {
+                MoveHead(commit, "commit (completed by optaic after an interruption): " + commit.MessageShort);
+                SyncIndex(commit, pending.Paths);
+                done.Add($"completed the commit {commit.Sha[..7]} that an interrupted run had prepared (\"{commit.MessageShort}\")");
+            }
+            else if (commit is not null && head == pending.Commit)
+            {
+                SyncIndex(commit, pending.Paths);
+                done.Add($"completed the commit {commit.Sha[..7]} that an interrupted run had made: its index is now written");
+            }
+            else
+            {
+                done.Add($"dropped the commit {pending.Commit[..7]} that an interrupted run had prepared: HEAD has moved on since; its files stay in the work tree");
+            }
+
+            intent.Delete();
+        }
+
+        if (_repo.Head.Tip is { } tip)
+        {
+            var repaired = RepairIndex(tip, ToRelative(folder));
+            if (repaired > 0)
+            {
+                done.Add($"repaired {repaired} index entr{(repaired == 1 ? "y" : "ies")} under {ToRelative(folder)}/ that lagged behind the commit {tip.Sha[..7]} (a torn commit); `git status` is clean again");
+            }
+        }
+
+        return done;
+    }
+
+    /// <summary>Files under <paramref name="folder"/> whose work-tree content differs from HEAD's (new or changed; not deleted), ignored files aside.</summary>
+    public IReadOnlyList<string> ChangedSinceHead(string folder)
+    {
+        var relative = ToRelative(folder).TrimEnd('/') + "/";
+        return [.. _repo.RetrieveStatus(new StatusOptions { PathSpec = [relative], IncludeUntracked = true, RecurseUntrackedDirs = true, Show = StatusShowOption.IndexAndWorkDir })
+            .Where(e => e.State != FileStatus.Ignored && e.State != FileStatus.Unaltered && File.Exists(Path.Combine(Root, e.FilePath)))
+            .Where(e => !AtomicFile.IsTempFile(e.FilePath))
+            .Select(e => e.FilePath)
+            .Where(f => !(_repo.Head.Tip?[f]?.Target is Blob blob && GitBlobId(File.ReadAllBytes(Path.Combine(Root, f))) == blob.Sha))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Makes Git ignore <paramref name="folder"/> (a top-level folder such as .optaic) through .git/info/exclude, unless it already does; true when it wrote the rule.</summary>
+    public bool EnsureIgnored(string folder)
+    {
+        var relative = ToRelative(folder).TrimEnd('/');
+        if (_repo.Ignore.IsPathIgnored(relative + "/") || _repo.Ignore.IsPathIgnored(relative + "/x"))
+        {
+            return false;
+        }
+
+        var exclude = Path.Combine(_repo.Info.Path, "info", "exclude");
+        Directory.CreateDirectory(Path.GetDirectoryName(exclude)!);
+        var existing = File.Exists(exclude) ? File.ReadAllText(exclude) : "";
+        var separator = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";
+        File.AppendAllText(exclude, $"{separator}# optaic's work folder: journals, caches, locks (written by optaic)\n/{relative}/\n");
+        return true;
+    }
+
+    /// <summary>Files under <paramref name="folder"/> that HEAD has and the work tree lacks.</summary>
+    public IReadOnlyList<string> DeletedSinceHead(string folder)
+    {
+        var relative = ToRelative(folder);
+        return [.. FilesInTree(_repo.Head.Tip?.Tree, relative).Where(f => !File.Exists(Path.Combine(Root, f))).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Whether the index, for files under <paramref name="folder"/>, disagrees with HEAD.</summary>
+    public bool IndexDiffersFromHead(string folder)
+    {
+        var relative = ToRelative(folder);
+        var tip = _repo.Head.Tip;
+        var inHead = FilesInTree(tip?.Tree, relative).ToDictionary(f => f, f => ((Blob)tip![f].Target).Id, StringComparer.Ordinal);
+        var inIndex = _repo.Index.Where(e => InFolder(e.Path, relative)).ToDictionary(e => e.Path, e => e.Id, StringComparer.Ordinal);
+        return inHead.Count != inIndex.Count || inHead.Any(p => !inIndex.TryGetValue(p.Key, out var id) || id != p.Value);
+    }
+
+    private static bool InFolder(string path, string folder) =>
+        folder.Length == 0 || path == folder || path.StartsWith(folder + "/", StringComparison.Ordinal);
+
+    /// <summary>Sets the index entries of <paramref name="paths"/> to the commit's content (removing those it lacks).</summary>
+    private void SyncIndex(Commit commit, IEnumerable<string> paths)
+    {
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.BeforeIndex);
+        try
+        {
+            foreach (var path in paths)
+            {
+                if (commit[path]?.Target is Blob blob)
+                {
+                    _repo.Index.Add(blob, path, Mode.NonExecutableFile);
+                }
+                else if (_repo.Index[path] is not null)
+                {
+                    _repo.Index.Remove(path);
+                }
+            }
+
+            _repo.Index.Write();
+        }
+        catch (Exception e) when (RegistryWriteException.IsEnvironmental(e))
+        {
+            throw RegistryWriteException.For(Path.Combine(_repo.Info.Path, "index"), e);
+        }
+
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.AfterIndex);
+    }
+
+    private bool WorkTreeMatches(Commit commit, IEnumerable<string> paths) => paths.All(path =>
+    {
+        var full = Path.Combine(Root, path);
+        return commit[path]?.Target is Blob blob
+            ? File.Exists(full) && GitBlobId(File.ReadAllBytes(full)) == blob.Sha
+            : !File.Exists(full);
+    });
+
+    private int RepairIndex(Commit tip, string folder)
+    {
+        var inHead = FilesInTree(tip.Tree, folder).ToDictionary(f => f, f => (Blob)tip[f].Target, StringComparer.Ordinal);
+        var stale = new List<string>();
+        foreach (var (path, blob) in inHead)
+        {
+            var full = Path.Combine(Root, path);
+            if (_repo.Index[path]?.Id != blob.Id && File.Exists(full) && GitBlobId(File.ReadAllBytes(full)) == blob.Sha)
+            {
+                stale.Add(path);
+            }
+        }
+
+        foreach (var entry in _repo.Index.Where(e => InFolder(e.Path, folder) && !inHead.ContainsKey(e.Path)).ToList())
+        {
+            if (!File.Exists(Path.Combine(Root, entry.Path)))
+            {
+                stale.Add(entry.Path);
+            }
+        }
+
+        if (stale.Count > 0)
+        {
+            SyncIndex(tip, stale);
+        }
+
+        return stale.Count;
+    }
+
+    /// <summary>Git's object id of a blob with this content (SHA-1 of "blob &lt;size&gt;\0" and the bytes).</summary>
+    private static string GitBlobId(byte[] content)
+    {
+        var header = System.Text.Encoding.ASCII.GetBytes($"blob {content.Length}\0");
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA1);
+        sha.AppendData(header);
+        sha.AppendData(content);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <summary>Commits reachable from HEAD that changed the file or folder at <paramref name="path"/>, newest first.</summary>

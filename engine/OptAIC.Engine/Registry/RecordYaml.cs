@@ -30,7 +30,26 @@ public static class RecordYaml
 
     /// <summary>Reads a record file; errors name the file.</summary>
     public static T ReadFile<T>(string path)
-        where T : class => Deserialize<T>(File.ReadAllText(path, Utf8), path);
+        where T : class => Deserialize<T>(ReadText(path), path);
+
+    /// <summary>A record file's text; bytes that are not UTF-8 are a format error at their line and column.</summary>
+    public static string ReadText(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return Utf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var offset = Math.Clamp(e.Index, 0, bytes.Length);
+            var before = bytes.AsSpan(0, offset);
+            var line = before.Count((byte)'\n') + 1;
+            var column = offset - (before.LastIndexOf((byte)'\n') + 1) + 1;
+            throw new RegistryFormatException(path, line, column,
+                $"not UTF-8 text (byte 0x{bytes[Math.Min(offset, bytes.Length - 1)]:X2}); the file is corrupt: restore it with 'git checkout HEAD -- {path}'", e);
+        }
+    }
 
     /// <summary>Parses YAML into an untyped tree of sorted maps, lists and scalars (string, bool, long, double).</summary>
     public static object? ParseTree(string yaml, string source) => RecordYamlReader.ReadTree(yaml, source);

@@ -171,3 +171,62 @@ public sealed class GitRepositoryException : RegistryException
     {
     }
 }
+
+/// <summary>
+/// A write the environment refused (a full disk, a read-only folder, missing permissions): the message names the
+/// file the user knows (never a temporary one) and what to do; nothing was half-written.
+/// </summary>
+public sealed class RegistryWriteException : RegistryException
+{
+    public RegistryWriteException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>The one-line message for a failed write of <paramref name="path"/>.</summary>
+    public static RegistryWriteException For(string path, Exception cause)
+    {
+        var what = Describe(cause);
+        return new RegistryWriteException($"cannot write {path}: {what.Problem}; {what.Advice} (nothing was half-written; run the command again afterwards)", cause);
+    }
+
+    /// <summary>Whether an exception is the environment refusing a write (as opposed to a bug).</summary>
+    public static bool IsEnvironmental(Exception e) => e is IOException or UnauthorizedAccessException
+        || (e is LibGit2Sharp.LibGit2SharpException && e.Message.Contains("write", StringComparison.OrdinalIgnoreCase));
+
+    private static (string Problem, string Advice) Describe(Exception cause) => cause switch
+    {
+        IOException { HResult: 28 } or IOException { HResult: 0x70 } => ("no space left on the device", "free some space"),
+        _ when cause.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) => ("no space left on the device", "free some space"),
+        UnauthorizedAccessException => ("permission denied (the folder is read-only or not yours)", "make it writable, e.g. chmod u+w, or run as its owner"),
+        IOException { HResult: 30 } => ("the file system is read-only", "remount it read-write or use a writable clone"),
+        _ when cause.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase) => ("the file system is read-only", "remount it read-write or use a writable clone"),
+        _ => (cause.Message.TrimEnd('.'), "check the disk and the folder's permissions"),
+    };
+}
+
+/// <summary>The registry failed its integrity check: plan, apply and status refuse to act on it. One line per problem.</summary>
+public sealed class RegistryIntegrityException(RegistryVerification verification)
+    : RegistryException(Describe(verification))
+{
+    public RegistryVerification Verification { get; } = verification;
+
+    public static void ThrowIfBroken(RegistryVerification verification)
+    {
+        if (!verification.IsClean)
+        {
+            throw new RegistryIntegrityException(verification);
+        }
+    }
+
+    private static string Describe(RegistryVerification verification)
+    {
+        var lines = verification.Problems.Take(10).Select(p => p.Message.StartsWith(p.Path, StringComparison.Ordinal) ? p.Message : $"{p.Path}: {p.Message}").ToList();
+        if (verification.Problems.Count > 10)
+        {
+            lines.Add($"... and {verification.Problems.Count - 10} more (run 'optaic verify')");
+        }
+
+        return $"the registry failed its integrity check ({verification.Problems.Count} problem(s)); nothing was done:\n  " + string.Join("\n  ", lines);
+    }
+}

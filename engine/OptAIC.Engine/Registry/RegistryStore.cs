@@ -336,15 +336,18 @@ public sealed partial class RegistryStore
     /// sha256 (<paramref name="verifyHashes"/> reads every artifact), versions without a card, cards without a
     /// record (interrupted registrations), stage entries for unknown versions, and leftover temporary files.
     /// </summary>
-    public RegistryVerification Verify(bool verifyHashes = true)
+    public RegistryVerification Verify(bool verifyHashes = true) => Verify(ListInstances(), verifyHashes, includeTempFiles: true);
+
+    /// <summary>The same checks for some instances only (those whose files changed), optionally without the scan for temporary files.</summary>
+    public RegistryVerification Verify(IEnumerable<string> instances, bool verifyHashes, bool includeTempFiles)
     {
         var problems = new List<RegistryProblem>();
-        foreach (var instance in ListInstances())
+        foreach (var instance in instances)
         {
             VerifyInstance(instance, verifyHashes, problems);
         }
 
-        if (Directory.Exists(Root))
+        if (includeTempFiles && Directory.Exists(Root))
         {
             foreach (var temp in Directory.EnumerateFiles(Root, "*" + AtomicFile.TempSuffix, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
@@ -456,6 +459,7 @@ public sealed partial class RegistryStore
             throw new VersionAlreadyExistsException(record.Instance, record.Version);
         }
 
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.BetweenRecords, VersionPath(record.Instance, record.Version));
         if (!AtomicFile.TryCreate(VersionPath(record.Instance, record.Version), RecordYaml.SerializeToUtf8(record)))
         {
             throw new VersionAlreadyExistsException(record.Instance, record.Version);
@@ -538,7 +542,11 @@ public sealed partial class RegistryStore
             ? Directory.EnumerateFiles(directory, "*.yaml").Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)
             : [];
 
-    private static void WriteRecord(string path, object record) => AtomicFile.Write(path, RecordYaml.SerializeToUtf8(record));
+    private static void WriteRecord(string path, object record)
+    {
+        Diagnostics.Failpoints.Hit(Diagnostics.Failpoint.BetweenRecords, path);
+        AtomicFile.Write(path, RecordYaml.SerializeToUtf8(record));
+    }
 
     private static void Append(StageHistory history, int version, Stage to, DateTimeOffset at, string by, string reason)
     {
@@ -577,7 +585,7 @@ public sealed partial class RegistryStore
 
     private static string Name(Stage stage) => RecordShape.KeyName(stage.ToString());
 
-    private static bool IsInstanceName(string name) =>
+    public static bool IsInstanceName(string name) =>
         SafeName().IsMatch(name) && !string.Equals(name, RepositoryArtifactStore.FolderName, StringComparison.OrdinalIgnoreCase);
 
     private static string CheckName(string name, string what)
@@ -608,6 +616,15 @@ public enum RegistryProblemKind
     OrphanModelCard,
     UnknownVersion,
     InterruptedWrite,
+
+    /// <summary>A file the last commit holds is gone from the work tree.</summary>
+    DeletedFile,
+
+    /// <summary>The index lags behind the last commit, or a commit was left half-made.</summary>
+    TornCommit,
+
+    /// <summary>A stage history that lost or changed entries it had in an earlier commit.</summary>
+    StageHistoryRewritten,
 }
 
 public sealed record RegistryProblem(string Path, RegistryProblemKind Kind, string Message);

@@ -74,6 +74,48 @@ public static class RunJournal
         return events.Count == 0 ? null : RunSummary.FromJournal(events);
     }
 
+    /// <summary>
+    /// Deletes the run folders under <paramref name="workRoot"/> that <paramref name="keep"/> rejects (given the run's
+    /// first request, null for a folder without a readable journal, and its summary); returns how many it deleted.
+    /// A folder whose run holds its lock (running now) is left alone.
+    /// </summary>
+    public static int Prune(string workRoot, Func<WorkflowRunRequest?, RunSummary?, bool> keep)
+    {
+        var runs = Path.Combine(workRoot, "runs");
+        if (!Directory.Exists(runs))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var folder in Directory.EnumerateDirectories(runs).Order(StringComparer.Ordinal).ToList())
+        {
+            var events = Read(Path.Combine(folder, FileName));
+            var request = events.Count > 0 ? events[0].Request : null;
+            var summary = events.Count > 0 ? RunSummary.FromJournal(events) : null;
+            if (keep(request, summary))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                deleted++;
+            }
+            catch (IOException)
+            {
+                // In use by a run in progress; the next clean-up takes it.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Left as it is; it is never reused for another state.
+            }
+        }
+
+        return deleted;
+    }
+
     internal static List<JournalEvent> Read(string journalPath, out long validLength)
     {
         validLength = 0;
@@ -174,6 +216,14 @@ internal sealed class JournalWriter : IDisposable
             var buffer = new byte[line.Length + 1];
             line.CopyTo(buffer, 0);
             buffer[^1] = (byte)'\n';
+            if (Diagnostics.Failpoints.IsArmed(Diagnostics.Failpoint.InsideJournalAppend))
+            {
+                // A torn append: half the line reaches the disk, then the process dies.
+                _stream.Write(buffer, 0, buffer.Length / 2);
+                _stream.Flush(flushToDisk: true);
+                Diagnostics.Failpoints.Kill();
+            }
+
             _stream.Write(buffer);
             _stream.Flush(flushToDisk: true);
             _events.Add(journalEvent);

@@ -211,6 +211,51 @@ public class ReconcileBotTests
         ReconcileBot.CommitMessage(["+ train a v1"], "7", "[models]").ShouldStartWith("[models] reconcile 1 action\n");
     }
 
+    private static void InstallHook(GitRemoteFixture remote, string script)
+    {
+        var hook = Path.Combine(remote.BarePath, "hooks", "pre-receive");
+        File.WriteAllText(hook, "#!/bin/sh\n" + script);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    public void A_push_the_remote_refuses_by_its_own_rule_fails_once_with_the_remotes_words()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+        // A protected branch: the hook lets the lock ref through and declines any update of main.
+        InstallHook(remote, "while read old new ref; do\n  if [ \"$ref\" = refs/heads/main ]; then echo 'main is protected: open a pull request' >&2; exit 1; fi\ndone\nexit 0\n");
+        var engine = new VersioningEngine();
+
+        var result = ReconcileBot.Run(Options(clone) with { MaxRetries = 3 }, engine);
+
+        result.Status.ShouldBe(BotStatus.PushRefused, result.Summary);
+        result.Succeeded.ShouldBeFalse();
+        result.Summary.ShouldContain("main is protected: open a pull request");
+        result.Attempts.ShouldBe(1);
+        engine.Applies.ShouldBe(1);
+        remote.History().ShouldAllBe(h => h.Author == "Ada Quant");
+        remote.RemoteRef(RemoteLockOptions.DefaultRefName).ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_remote_that_refuses_the_lock_ref_is_named_not_mistaken_for_a_holder()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+        InstallHook(remote, "while read old new ref; do\n  case \"$ref\" in refs/optaic/*) echo 'custom refs are not allowed here' >&2; exit 1;; esac\ndone\nexit 0\n");
+        using var session = new GitRemoteSession(clone, credentials: CredentialsFromEnvironment.None);
+
+        var error = Should.Throw<GitRemoteException>(() => new RemoteLock(session).TryAcquire());
+
+        error.Message.ShouldContain("refused the lock ref refs/optaic/reconcile-lock");
+        error.Message.ShouldContain("custom refs are not allowed here");
+        error.Message.ShouldContain("allow pushes to refs/optaic/*");
+    }
+
     [Fact]
     public void A_remote_that_keeps_moving_exhausts_the_retries_and_pushes_nothing()
     {
