@@ -28,6 +28,19 @@ public static class CommandLine
                 return ExitCodes.UsageOrChanges;
             }
         }
-        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        // Ctrl-C and SIGTERM cancel the verb, which stops at a safe point, says so and exits 130 (143 for
+        // SIGTERM). System.CommandLine's own handler would give up after two seconds and exit without a word
+        // while the run is still saving its journal; a second Ctrl-C still ends the process at once.
+        using var interrupt = new CancellationTokenSource();
+        var signals = 0;
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = Interlocked.Increment(ref signals) == 1;
+            interrupt.Cancel();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        return parsed.InvokeAsync(configuration, interrupt.Token).GetAwaiter().GetResult();
     }
 }

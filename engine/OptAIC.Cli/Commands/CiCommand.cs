@@ -25,12 +25,18 @@ public static class CiCommand
         var scheduled = new Option<bool>("--scheduled") { Description = "A scheduled run (nightly): reconcile even when the last commit is the bot's own, and on top of newer commits." };
         var maxRetries = new Option<int>("--max-retries") { Description = "Fetch, re-plan and push again this many times after a rejected push.", DefaultValueFactory = _ => 3 };
         var lockWait = new Option<int>("--lock-wait") { Description = "Seconds to wait for another bot's lock on the remote.", DefaultValueFactory = _ => 1200 };
+        var lease = new Option<int>("--lease") { Description = "Seconds the lock on the remote stays ours without renewal (renewed every third of it while apply runs); a crashed bot blocks others this long at most.", DefaultValueFactory = _ => 900 };
+        var insecure = new Option<bool>("--allow-insecure-http") { Description = "Send the token (OPTAIC_GIT_TOKEN, GITHUB_TOKEN) to a plain http:// remote; refused by default." };
         var command = new Command("reconcile", "On the main branch: apply, commit as the bot, push; retry on a moved remote; one bot at a time (a lease on the remote).")
         {
-            remote, branch, scheduled, maxRetries, lockWait,
+            remote, branch, scheduled, maxRetries, lockWait, lease, insecure,
         };
         command.SetAction((result, ct) => CommandGuard.RunAsync(() =>
         {
+            if (result.GetValue(lease) < 10)
+            {
+                throw new UsageException($"--lease {result.GetValue(lease)}: a lease shorter than 10 seconds would expire between its renewals; give seconds, e.g. --lease 900");
+            }
             var root = RepositoryLocator.Find(result.GetValue(repoOption));
             var session = OptAIC.Engine.Plan.ReconcileSession.Open(root);
             if (!PlanCommand.ReportInvalidSpecs(session))
@@ -54,6 +60,8 @@ public static class CiCommand
                 ContinueWhenSuperseded = isScheduled,
                 MaxRetries = result.GetValue(maxRetries),
                 LockWait = TimeSpan.FromSeconds(result.GetValue(lockWait)),
+                LeaseDuration = TimeSpan.FromSeconds(result.GetValue(lease)),
+                AllowInsecureHttp = result.GetValue(insecure),
                 Log = line => System.Console.Out.WriteLine(line),
             };
             var outcome = ReconcileBot.Run(options, new EngineReconciler(new OptAIC.Engine.Apply.ApplyOptions { Actor = options.Identity.Name }), ct);

@@ -34,7 +34,8 @@ public sealed class GitRemoteSession : IDisposable
     private readonly CredentialsFromEnvironment _credentials;
     private readonly string? _fileRemote;
 
-    public GitRemoteSession(string repositoryRoot, string remoteName = "origin", CredentialsFromEnvironment? credentials = null)
+    /// <param name="allowInsecureHttp">Send a token to a plain http:// remote other than this machine (readable by anyone on the path); refused unless set.</param>
+    public GitRemoteSession(string repositoryRoot, string remoteName = "origin", CredentialsFromEnvironment? credentials = null, bool allowInsecureHttp = false)
     {
         _credentials = credentials ?? CredentialsFromEnvironment.None;
         try
@@ -52,7 +53,16 @@ public sealed class GitRemoteSession : IDisposable
             throw new GitRemoteException($"{repositoryRoot} has no remote '{remoteName}' (remotes: {(known.Length == 0 ? "none" : known)}); pass --remote");
         }
         RemoteName = remoteName;
-        _fileRemote = FileRemote.GitFolder(_repository.Network.Remotes[remoteName].Url);
+        var url = _repository.Network.Remotes[remoteName].Url;
+        // Plain http to this machine (a test server, a local proxy) never crosses a network.
+        if (_credentials.HasToken && !allowInsecureHttp && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            && uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            _repository.Dispose();
+            throw new GitRemoteException(
+                $"the remote '{remoteName}' is plain http ({_credentials.Redact(url)}): the token from {_credentials.Source} would cross the network unencrypted; use an https:// URL, or pass --allow-insecure-http if the network is yours");
+        }
+        _fileRemote = FileRemote.GitFolder(url);
         RepositoryRoot = _repository.Info.WorkingDirectory ?? _repository.Info.Path;
     }
 

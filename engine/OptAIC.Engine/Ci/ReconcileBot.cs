@@ -93,7 +93,11 @@ public sealed record ReconcileBotOptions
 
     public TimeSpan LockPoll { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the lock stays ours without a renewal: a bot that crashed blocks the others this long at most.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Send the token to a plain http:// remote (refused by default).</summary>
+    public bool AllowInsecureHttp { get; init; }
 
     /// <summary>How often the lease is renewed while apply runs; default a third of the lease.</summary>
     public TimeSpan? RenewEvery { get; init; }
@@ -155,7 +159,7 @@ public static partial class ReconcileBot
 
         public BotResult Run()
         {
-            using var session = new GitRemoteSession(options.RepositoryRoot, options.Remote, _credentials);
+            using var session = new GitRemoteSession(options.RepositoryRoot, options.Remote, _credentials, options.AllowInsecureHttp);
             var startedFor = options.StartedFor is { } given
                 ? session.Lookup(given) ?? throw new GitRemoteException($"--sha {given}: no such commit in {session.RepositoryRoot}")
                 : session.Head;
@@ -170,14 +174,15 @@ public static partial class ReconcileBot
             }
 
             // The lock has its own session: its lease is renewed from a timer while apply runs.
-            using var lockSession = new GitRemoteSession(options.RepositoryRoot, options.Remote, _credentials);
+            using var lockSession = new GitRemoteSession(options.RepositoryRoot, options.Remote, _credentials, options.AllowInsecureHttp);
             var remoteLock = new RemoteLock(lockSession, new RemoteLockOptions
             {
                 HolderId = options.RunId,
                 LeaseDuration = options.LeaseDuration,
                 Time = options.Time,
             });
-            var taken = remoteLock.Acquire(options.LockWait, options.LockPoll, ct);
+            var taken = remoteLock.Acquire(options.LockWait, options.LockPoll,
+                holder => Say($"waiting for the lock: held by {holder}; waiting up to {options.LockWait} (the lease expires at the time shown unless its holder renews it)"), ct);
             if (!taken.IsHeld)
             {
                 return End(BotStatus.LockUnavailable,

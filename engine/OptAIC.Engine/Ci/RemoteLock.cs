@@ -179,9 +179,11 @@ public sealed class RemoteLock
     /// Tries until the lock is taken or <paramref name="wait"/> has passed, checking every
     /// <paramref name="poll"/>; the last result names the holder when it stays taken.
     /// </summary>
-    public LockResult Acquire(TimeSpan wait, TimeSpan poll, CancellationToken ct = default)
+    /// <param name="waiting">Told the holder each time a new holder (or a renewed lease) keeps us waiting.</param>
+    public LockResult Acquire(TimeSpan wait, TimeSpan poll, Action<LeaseInfo>? waiting = null, CancellationToken ct = default)
     {
         var deadline = _options.Time.GetUtcNow() + wait;
+        LeaseInfo? reported = null;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -190,6 +192,11 @@ public sealed class RemoteLock
             if (result.IsHeld || left <= TimeSpan.Zero)
             {
                 return result;
+            }
+            if (result.Lease != reported)
+            {
+                reported = result.Lease;
+                waiting?.Invoke(result.Lease);
             }
             // Never sleep past the lease's end: an expired lease can be taken over at once.
             var untilExpiry = result.Lease.ExpiresAt - _options.Time.GetUtcNow();

@@ -257,6 +257,26 @@ public class ReconcileBotTests
     }
 
     [Fact]
+    public void A_token_is_never_sent_to_a_plain_http_remote_unless_allowed()
+    {
+        using var remote = new GitRemoteFixture();
+        var clone = remote.Clone();
+        using (var git = new Repository(clone))
+        {
+            git.Network.Remotes.Update("origin", r => r.Url = "http://git.example.invalid/models.git");
+        }
+        var token = CredentialsFromEnvironment.Read(name => name == CredentialsFromEnvironment.TokenVariable ? "s3cret-token" : null);
+
+        var error = Should.Throw<GitRemoteException>(() => ReconcileBot.Run(Options(clone) with { Credentials = token }, new VersioningEngine()));
+
+        error.Message.ShouldContain("plain http");
+        error.Message.ShouldContain("--allow-insecure-http");
+        error.Message.ShouldNotContain("s3cret-token");
+        Should.NotThrow(() => new GitRemoteSession(clone, credentials: token, allowInsecureHttp: true).Dispose());
+        Should.NotThrow(() => new GitRemoteSession(clone, credentials: CredentialsFromEnvironment.None).Dispose());
+    }
+
+    [Fact]
     public void A_remote_that_keeps_moving_exhausts_the_retries_and_pushes_nothing()
     {
         using var remote = new GitRemoteFixture();
@@ -318,6 +338,9 @@ public class ReconcileBotTests
         result.LockHolder!.Holder.ShouldBe("nightly-77");
         result.Summary.ShouldContain("nightly-77 on runner-3 (pid 4242)");
         result.Summary.ShouldContain("git push origin :refs/optaic/reconcile-lock");
+        // While it waited it said whom for and until when, once.
+        result.Messages.Count(m => m.StartsWith("waiting for the lock: held by nightly-77 on runner-3 (pid 4242)", StringComparison.Ordinal)).ShouldBe(1);
+        result.Messages.ShouldContain(m => m.Contains("lease until", StringComparison.Ordinal));
         engine.Applies.ShouldBe(0);
         holder.Current()!.Holder.ShouldBe("nightly-77"); // not released by the loser
     }

@@ -172,6 +172,72 @@ public class CrashSafetyTests
     }
 
     /// <summary>HEAD = index = work tree, an empty plan, a clean verify, and a user's commit touches no registry file.</summary>
+    [Fact]
+    public async Task Ctrl_c_at_any_moment_of_apply_exits_130_with_the_closing_message_and_the_next_apply_completes()
+    {
+        // Signal points taken from the child's own progress (start-up, after 1 and 3 finished actions), so they land mid-run.
+        var interrupted = 0;
+        foreach (var after in new[] { 0, 1, 3 })
+        {
+            using var repo = ExampleRepository.Create(["spx-alpha", "spx-linear"]);
+            using (var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(OptaicProcess.Binary, $"apply --repo {repo.Path}")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!)
+            {
+                var error = child.StandardError.ReadToEndAsync();
+                var finished = 0;
+                if (after == 0)
+                {
+                    await Task.Delay(300);
+                }
+                while (finished < after && await child.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    if (line.TrimStart().StartsWith('[') && line.Contains('/', StringComparison.Ordinal))
+                    {
+                        finished++;
+                    }
+                }
+                if (!child.HasExited)
+                {
+                    System.Diagnostics.Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+                    interrupted++;
+                    var rest = child.StandardOutput.ReadToEndAsync();
+                    await child.WaitForExitAsync();
+                    child.ExitCode.ShouldBe(130, $"interrupted after {after} actions: {await rest}{await error}");
+                    (await error).ShouldContain("interrupted; the work done so far is journaled");
+                }
+                else
+                {
+                    await child.WaitForExitAsync();
+                }
+            }
+            var (exit, output, stderr) = OptaicProcess.Run(repo.Path, null, "apply", "--quiet");
+            exit.ShouldBe(0, output + stderr);
+            AssertWhole(repo);
+        }
+        interrupted.ShouldBe(3, "every Ctrl-C must land while apply is running");
+    }
+
+    [Fact]
+    public void Applying_a_stale_saved_plan_is_refused_with_exit_1_and_changes_nothing()
+    {
+        using var repo = ExampleRepository.Create(OneInstance);
+        var planFile = Path.Combine(Path.GetTempPath(), $"optaic-plan-{Guid.NewGuid():N}.json");
+        OptaicProcess.Run(repo.Path, null, "plan", "--out", planFile).Exit.ShouldBe(0);
+        OptaicProcess.Run(repo.Path, null, "apply", "--quiet").Exit.ShouldBe(0);
+        var head = Head(repo);
+
+        var (exit, output, error) = OptaicProcess.Run(repo.Path, null, "apply", planFile);
+
+        exit.ShouldBe(1, output + error);
+        error.ShouldContain("the saved plan is stale");
+        error.ShouldContain("run 'optaic plan' again");
+        Head(repo).ShouldBe(head);
+        File.Delete(planFile);
+    }
+
     private static void AssertWhole(ExampleRepository repo)
     {
         using (var git = new Repository(repo.Path))
