@@ -33,14 +33,17 @@ public static class CommandLine
         // while the run is still saving its journal; a second Ctrl-C still ends the process at once.
         using var interrupt = new CancellationTokenSource();
         var signals = 0;
+        var terminated = false;
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
+            terminated |= context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM;
             context.Cancel = Interlocked.Increment(ref signals) == 1;
             interrupt.Cancel();
         }
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-        return parsed.InvokeAsync(configuration, interrupt.Token).GetAwaiter().GetResult();
+        var exit = parsed.InvokeAsync(configuration, interrupt.Token).GetAwaiter().GetResult();
+        return exit == ExitCodes.Cancelled && terminated ? ExitCodes.Terminated : exit;
     }
 }

@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>Interrupted (Ctrl-C): the run stopped cleanly and can be resumed.</summary>
     public const int Cancelled = 130;
+
+    /// <summary>Stopped by SIGTERM (a CI runner cancelling the job), cleanly as with Ctrl-C.</summary>
+    public const int Terminated = 143;
 }
