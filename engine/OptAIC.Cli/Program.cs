@@ -18,6 +18,7 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     CiCommand.Create(repo),
     HooksCommand.Create(repo),
     ServeCommand.Create(repo),
+    ReportCommand.Create(repo),
     SchemaCommand.Create(),
     CompletionCommand.Create(),
 };
