@@ -242,10 +242,11 @@ public sealed class Applier
             return builder;
         }
         var kind = action.Kind.ToString().ToLowerInvariant();
-        return action.Kind == ActionKind.Train
-            ? new WorkflowBuilder("train")
-                .Step("train", "train", s => Configure(s))
-                .Step("register", "register", s => s.Input("instance", "=inputs.instance").DependsOn("train"))
+        // A version comes from a step that makes it (train, or import a file) and the register step.
+        return ActionPlan.MakesVersion(action.Kind)
+            ? new WorkflowBuilder(kind)
+                .Step(kind, kind, s => Configure(s))
+                .Step("register", "register", s => s.Input("instance", "=inputs.instance").DependsOn(kind))
                 .Build()
             : new WorkflowBuilder(kind).Step(kind, kind, s => Configure(s)).Build();
     }
@@ -254,6 +255,7 @@ public sealed class Applier
     {
         var registry = new ActivityRegistry();
         registry.Register("train", (ctx, ct) => Guarded(() => TrainStep(ctx, ct), ct));
+        registry.Register("import", (ctx, ct) => Guarded(() => ImportStep(ctx, ct), ct));
         registry.Register("register", (ctx, ct) => Guarded(() => RegisterStep(ctx, plan), ct));
         registry.Register("promote", (ctx, ct) => Guarded(() => PromoteStep(ctx, plan), ct));
         registry.Register("infer", (ctx, ct) => Guarded(() => InferStep(ctx, plan, ct), ct));
@@ -290,18 +292,33 @@ public sealed class Applier
     private ActivityOutput TrainStep(ActivityContext ctx, CancellationToken ct)
     {
         var instance = ctx.GetInput<string>("instance");
+        var started = _options.Time.GetUtcNow();
         var outcome = TrainActivity.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct, _features);
-        // The step's result goes to the run folder, so a resumed run registers it without training again.
-        var bundlePath = Path.Combine(ctx.RunFolder, "bundle.zip");
-        File.WriteAllBytes(bundlePath, outcome.Bundle.ToBytes());
-        File.WriteAllText(Path.Combine(ctx.RunFolder, "outcome.json"), System.Text.Json.JsonSerializer.Serialize(new TrainingSummary(outcome)));
+        return Keep(ctx, outcome, started);
+    }
+
+    private ActivityOutput ImportStep(ActivityContext ctx, CancellationToken ct)
+    {
+        var instance = ctx.GetInput<string>("instance");
+        var started = _options.Time.GetUtcNow();
+        var expected = Desired(instance).Train.Parts.GetValueOrDefault(FingerprintParts.OnnxFileKey) ?? "unknown";
+        var outcome = ImportActivity.Run(_session.Specs, instance, _session.RepositoryRoot, expected, ct, _features);
+        return Keep(ctx, outcome, started);
+    }
+
+    /// <summary>The step's result goes to the run folder, so a resumed run registers it without training (or importing) again.</summary>
+    private static ActivityOutput Keep(ActivityContext ctx, TrainingOutcome outcome, DateTimeOffset started)
+    {
+        File.WriteAllBytes(Path.Combine(ctx.RunFolder, "bundle.zip"), outcome.Bundle.ToBytes());
+        File.WriteAllText(Path.Combine(ctx.RunFolder, "outcome.json"), System.Text.Json.JsonSerializer.Serialize(new TrainingSummary(outcome) { StartedAt = started }));
         return new ActivityOutput().Set("passed", outcome.Passed);
     }
 
     private ActivityOutput RegisterStep(ActivityContext ctx, ActionPlan plan)
     {
         var instanceName = ctx.GetInput<string>("instance");
-        var action = plan.Actions.First(a => a.Id == PlannedAction.IdOf(ActionKind.Train, instanceName));
+        var action = plan.Actions.First(a => a.Instance == instanceName && ActionPlan.MakesVersion(a.Kind));
+        var imported = action.Kind == ActionKind.Import;
         var bytes = File.ReadAllBytes(Path.Combine(ctx.RunFolder, "bundle.zip"));
         var summary = System.Text.Json.JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(Path.Combine(ctx.RunFolder, "outcome.json")))!;
         var instance = _session.Specs.Instances[instanceName];
@@ -314,7 +331,7 @@ public sealed class Applier
         {
             RunId = ctx.RunId,
             Instance = instanceName,
-            Kind = RunKind.Training,
+            Kind = imported ? RunKind.Import : RunKind.Training,
             StartedAt = summary.StartedAt,
             FinishedAt = now,
             Fingerprint = desired.Train.Value,
@@ -326,7 +343,7 @@ public sealed class Applier
                 ["rows"] = summary.Rows,
                 ["droppedRows"] = summary.DroppedRows,
                 ["purgedRows"] = summary.PurgedRows,
-                ["window"] = $"{summary.WindowStart:yyyy-MM-dd}..{summary.WindowEnd:yyyy-MM-dd}",
+                ["window"] = summary.Rows == 0 ? null : $"{summary.WindowStart:yyyy-MM-dd}..{summary.WindowEnd:yyyy-MM-dd}",
             },
         };
 
@@ -381,7 +398,8 @@ public sealed class Applier
                 Fingerprint = new Registry.Fingerprint { Value = desired.Train.Value, Parts = new SortedDictionary<string, string>(desired.Train.Parts.ToDictionary(), StringComparer.Ordinal) },
                 Features = [.. summary.Features],
                 Target = instance.Target,
-                TrainingWindow = new TrainingWindow { From = DateOnly.FromDateTime(summary.WindowStart), To = DateOnly.FromDateTime(summary.WindowEnd), Rows = summary.Rows },
+                // An imported model without an evaluation window was never fitted or evaluated here: no window.
+                TrainingWindow = summary.Rows == 0 ? null : new TrainingWindow { From = DateOnly.FromDateTime(summary.WindowStart), To = DateOnly.FromDateTime(summary.WindowEnd), Rows = summary.Rows },
                 Hyperparameters = new SortedDictionary<string, object?>(summary.Hyperparameters.ToDictionary(p => p.Key, p => Plain(p.Value)), StringComparer.Ordinal),
                 Metrics = new SortedDictionary<string, double>(summary.Metrics, StringComparer.Ordinal),
                 Gates = gates,
@@ -676,9 +694,9 @@ public sealed class Applier
         }
         var run = new RunRecord
         {
-            RunId = RunRecord.NewRunId(action.Kind == ActionKind.Monitor ? RunKind.Monitoring : action.Kind == ActionKind.Infer ? RunKind.Inference : RunKind.Training, _options.Time.GetUtcNow()),
+            RunId = RunRecord.NewRunId(RunKindOf(action.Kind), _options.Time.GetUtcNow()),
             Instance = action.Instance,
-            Kind = action.Kind == ActionKind.Monitor ? RunKind.Monitoring : action.Kind == ActionKind.Infer ? RunKind.Inference : RunKind.Training,
+            Kind = RunKindOf(action.Kind),
             Status = Registry.RunStatus.Failed,
             StartedAt = _options.Time.GetUtcNow(),
             FinishedAt = _options.Time.GetUtcNow(),
@@ -711,6 +729,14 @@ public sealed class Applier
         }
     }
 
+    private static RunKind RunKindOf(ActionKind kind) => kind switch
+    {
+        ActionKind.Monitor => RunKind.Monitoring,
+        ActionKind.Infer => RunKind.Inference,
+        ActionKind.Import => RunKind.Import,
+        _ => RunKind.Training,
+    };
+
     private string? Commit(List<ActionOutcome> outcomes)
     {
         var (name, email, prefix) = SpecBindings.CommitIdentity(_session.Specs);
@@ -718,7 +744,8 @@ public sealed class Applier
         var trained = outcomes.Count(o => o.Action.Kind == ActionKind.Train && o.Status == "succeeded");
         var scored = outcomes.Count(o => o.Action.Kind == ActionKind.Infer && o.Status == "succeeded");
         var monitored = outcomes.Count(o => o.Action.Kind == ActionKind.Monitor && o.Status == "succeeded");
-        message.Append(CultureInfo.InvariantCulture, $"{prefix.TrimEnd()} reconcile: {trained} trained, {scored} scored, {monitored} monitored");
+        var imports = outcomes.Count(o => o.Action.Kind == ActionKind.Import && o.Status == "succeeded");
+        message.Append(CultureInfo.InvariantCulture, $"{prefix.TrimEnd()} reconcile: {trained} trained, {(imports > 0 ? $"{imports} imported, " : "")}{scored} scored, {monitored} monitored");
         var failed = outcomes.Count(o => o.Failed || o.Status == "gate-failed");
         if (failed > 0)
         {

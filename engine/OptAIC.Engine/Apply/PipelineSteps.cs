@@ -11,7 +11,7 @@ public static class PipelineSteps
     {
         var names = action.Kind switch
         {
-            ActionKind.Train => new[] { "train", "evaluate", "gate", "register" },
+            ActionKind.Train or ActionKind.Import => new[] { "train", "import", "evaluate", "gate", "register" },
             ActionKind.Infer => ["infer", "combine", "filter"],
             ActionKind.Monitor => ["monitor", "alert"],
             _ => [],

@@ -35,7 +35,8 @@ public static class PredictionFiles
         File.WriteAllBytes(path, bytes);
         try
         {
-            var fields = ReadFieldNames(path);
+            var schema = ReadFields(path);
+            var fields = schema.Select(f => f.Name).ToList();
             var descriptor = new DatasetDescriptor
             {
                 Name = "predictions",
@@ -44,10 +45,12 @@ public static class PredictionFiles
                 TimeColumn = ParquetFrameWriter.TimeColumn,
                 KnownAtColumn = fields.Contains(ParquetFrameWriter.KnownAtColumn) ? ParquetFrameWriter.KnownAtColumn : null,
                 EntityColumn = fields.Contains(ParquetFrameWriter.EntityColumn) ? ParquetFrameWriter.EntityColumn : null,
-                Columns = [.. fields.Select(f => new DatasetColumn(f, f switch
+                // Text columns (a regime's class_name) stay text; every other output is a number.
+                Columns = [.. schema.Select(f => new DatasetColumn(f.Name, f.Name switch
                 {
                     ParquetFrameWriter.TimeColumn or ParquetFrameWriter.KnownAtColumn => ColumnType.DateTime,
                     ParquetFrameWriter.EntityColumn => ColumnType.String,
+                    _ when f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>) => ColumnType.String,
                     _ => ColumnType.Double,
                 }))],
             };
@@ -59,13 +62,13 @@ public static class PredictionFiles
         }
     }
 
-    private static List<string> ReadFieldNames(string path)
+    private static List<Parquet.Schema.DataField> ReadFields(string path)
     {
         using var stream = File.OpenRead(path);
         var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
         try
         {
-            return [.. reader.Schema.GetDataFields().Select(f => f.Name)];
+            return [.. reader.Schema.GetDataFields()];
         }
         finally
         {

@@ -25,28 +25,15 @@ public static class DesiredFingerprints
         var definitionJson = (JObject)specs.Definitions[spec.Definition].Document.SpecJson;
         var data = DataParts(specs, spec, context);
 
-        var train = new FingerprintParts()
-            .Add("definition", spec.Definition)
-            .Add("definition.category", definition.Category)
-            .AddJson("definition.model", WithoutHyperparameterSchema(definitionJson["model"]))
-            .Add("definition.model.hyperparameters", definitionJson["model"]?["hyperparameters"] is { } schema ? Canonical.Hash(schema) : null)
-            .AddJson("definition.training", definitionJson["training"])
-            .AddJson("definition.tests", definitionJson["tests"])
-            .Add("training.start", spec.Training.Start)
-            .Add("training.end", spec.Training.End ?? "latest")
-            .Add("seed", spec.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Add("engine", context.EngineVersion)
-            .Add("trainer", context.TrainerVersion);
-        foreach (var (key, value) in Hyperparameters.Resolve(definition, spec))
-        {
-            train.AddJson($"hyperparameters.{key}", value);
-        }
-        data.CopyTo(train);
+        var train = ImportedModels.IsImported(definition)
+            ? ImportParts(spec, definition, definitionJson, data, context)
+            : TrainParts(spec, definition, definitionJson, data, context);
         // Inputs' outputs are not part of training: a combiner keeps its weights until its own spec
         // changes or a trigger fires, and is re-scored when an input changes (see Infer).
         var inputs = InputParts(spec, actual);
 
         var state = actual.Instances.GetValueOrDefault(instance.Name);
+
         var serving = state?.ProductionVersion ?? state?.LatestVersion;
         var infer = new FingerprintParts()
             .Add("model.version", serving?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none")
@@ -67,6 +54,51 @@ public static class DesiredFingerprints
         data.CopyTo(monitor);
 
         return new InstanceFingerprints(train, infer, monitor);
+    }
+
+    private static FingerprintParts TrainParts(ModelInstanceSpec spec, ModelDefinitionSpec definition, JObject definitionJson, FingerprintParts data, PlanningContext context)
+    {
+        var train = new FingerprintParts()
+            .Add("definition", spec.Definition)
+            .Add("definition.category", definition.Category)
+            .AddJson("definition.model", WithoutHyperparameterSchema(definitionJson["model"]))
+            .Add("definition.model.hyperparameters", definitionJson["model"]?["hyperparameters"] is { } schema ? Canonical.Hash(schema) : null)
+            .AddJson("definition.training", definitionJson["training"])
+            .AddJson("definition.tests", definitionJson["tests"])
+            .Add("training.start", spec.Training.Start)
+            .Add("training.end", spec.Training.End ?? "latest")
+            .Add("seed", spec.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Add("engine", context.EngineVersion)
+            .Add("trainer", context.TrainerVersion);
+        foreach (var (key, value) in Hyperparameters.Resolve(definition, spec))
+        {
+            train.AddJson($"hyperparameters.{key}", value);
+        }
+        data.CopyTo(train);
+        return train;
+    }
+
+    /// <summary>
+    /// An imported model's version is decided by its file (sha256), how the spec reads it, which features
+    /// it is fed, and the evaluation window; new rows of data re-score it but never import it again.
+    /// </summary>
+    private static FingerprintParts ImportParts(ModelInstanceSpec spec, ModelDefinitionSpec definition, JObject definitionJson, FingerprintParts data, PlanningContext context)
+    {
+        var parts = new FingerprintParts()
+            .Add("definition", spec.Definition)
+            .Add("definition.category", definition.Category)
+            .AddJson("definition.model", definitionJson["model"])
+            .AddJson("definition.training", definitionJson["training"])
+            .AddJson("definition.tests", definitionJson["tests"])
+            .Add(FingerprintParts.OnnxFileKey, context.ImportedFiles.GetValueOrDefault(spec.Definition) ?? "unknown")
+            .Add("evaluation.start", spec.Training.Start)
+            .Add("evaluation.end", spec.Training.Start is null ? null : spec.Training.End ?? "latest")
+            .Add("engine", context.EngineVersion);
+        foreach (var (key, value) in data.Parts.Where(p => !p.Key.StartsWith("dataset.", StringComparison.Ordinal)))
+        {
+            parts.Add(key, value);
+        }
+        return parts;
     }
 
     /// <summary>The feature set's source and joined datasets, the features the instance reads (and what they reference), and its target.</summary>

@@ -57,6 +57,9 @@ public sealed class FingerprintParts
         return this;
     }
 
+    /// <summary>The sha256 of an imported model's file.</summary>
+    public const string OnnxFileKey = "onnx.sha256";
+
     public string Value => Hash(_parts);
 
     public static string Hash(IReadOnlyDictionary<string, string> parts)
@@ -97,6 +100,10 @@ public sealed class FingerprintParts
         {
             var name = key["dataset.".Length..];
             return before is null ? $"dataset {name}: now read" : after is null ? $"dataset {name}: no longer read" : $"dataset {name}: content changed";
+        }
+        if (key == OnnxFileKey && before is not null && after is not null)
+        {
+            return $"onnx file changed (sha256 {before[..Math.Min(4, before.Length)]}… -> {after[..Math.Min(4, after.Length)]}…)";
         }
         if (key.StartsWith("input.", StringComparison.Ordinal))
         {

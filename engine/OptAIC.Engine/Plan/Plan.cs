@@ -3,6 +3,9 @@ namespace OptAIC.Engine.Plan;
 public enum ActionKind
 {
     Train,
+
+    /// <summary>A model trained elsewhere (an ONNX file) becomes a version: stored, checked, evaluated where labels allow; never trained.</summary>
+    Import,
     Promote,
     Infer,
     Monitor,
@@ -36,4 +39,7 @@ public sealed record ActionPlan(
     public bool HasChanges => Actions.Count > 0;
 
     public int Count(ActionKind kind) => Actions.Count(a => a.Kind == kind);
+
+    /// <summary>Whether the kind makes a new version of the model (train or import).</summary>
+    public static bool MakesVersion(ActionKind kind) => kind is ActionKind.Train or ActionKind.Import;
 }

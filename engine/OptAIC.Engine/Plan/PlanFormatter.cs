@@ -40,7 +40,7 @@ public static class PlanFormatter
     }
 
     public static string Summary(ActionPlan plan) =>
-        $"Plan: {plan.Count(ActionKind.Train)} to train, {plan.Count(ActionKind.Promote)} to promote, {plan.Count(ActionKind.Infer)} to infer, " +
+        $"Plan: {plan.Count(ActionKind.Train)} to train, {(plan.Count(ActionKind.Import) > 0 ? $"{plan.Count(ActionKind.Import)} to import, " : "")}{plan.Count(ActionKind.Promote)} to promote, {plan.Count(ActionKind.Infer)} to infer, " +
         $"{plan.Count(ActionKind.Monitor)} to monitor, {plan.Count(ActionKind.Archive)} to archive.";
 
     public static string Markdown(ActionPlan plan)
@@ -98,6 +98,7 @@ public static class PlanFormatter
             ["summary"] = new JsonObject
             {
                 ["train"] = plan.Count(ActionKind.Train),
+                ["import"] = plan.Count(ActionKind.Import),
                 ["promote"] = plan.Count(ActionKind.Promote),
                 ["infer"] = plan.Count(ActionKind.Infer),
                 ["monitor"] = plan.Count(ActionKind.Monitor),

@@ -9,7 +9,11 @@ public sealed record PlanningContext(
     IReadOnlyDictionary<string, string> DatasetVersions,
     string EngineVersion,
     string TrainerVersion,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>The sha256 of each imported model's file, by definition name.</summary>
+    public IReadOnlyDictionary<string, string> ImportedFiles { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// plan = diff(desired, actual). For each instance, in dependency order, it compares the fingerprint
@@ -39,10 +43,12 @@ public static partial class Planner
 
             // Train: a new version when what decides the model changed, or a trigger fired.
             var trainReasons = new List<string>();
+            var imported = ImportedModels.IsImported(definition.Value);
+            var versionKind = imported ? ActionKind.Import : ActionKind.Train;
             var applied = state?.Applied.GetValueOrDefault(DesiredFingerprints.Train);
             if (state is null || applied is null)
             {
-                trainReasons.Add(state?.Archived == true ? "archived instance is back in the specs" : "no version trained yet");
+                trainReasons.Add(state?.Archived == true ? "archived instance is back in the specs" : imported ? "no version imported yet" : "no version trained yet");
             }
             else
             {
@@ -50,13 +56,16 @@ public static partial class Planner
                 var openWindow = instance.Value.Training.End is null;
                 trainReasons.AddRange(FingerprintParts.Reasons(applied.Parts, desired.Train.Parts)
                     .Where(r => !(openWindow && r.StartsWith("dataset ", StringComparison.Ordinal) && r.EndsWith(": content changed", StringComparison.Ordinal))));
-                trainReasons.AddRange(Triggers(instance.Value, state, applied, desired, context));
+                if (!imported)
+                {
+                    trainReasons.AddRange(Triggers(instance.Value, state, applied, desired, context)); // a file is not retrained
+                }
             }
             var trainPlanned = trainReasons.Count > 0;
             if (trainPlanned)
             {
                 // A combiner or filter learns from its inputs' outputs: those run first.
-                Add(ActionKind.Train, name, state?.LatestVersion is null ? '+' : '~', trainReasons,
+                Add(versionKind, name, state?.LatestVersion is null ? '+' : '~', trainReasons,
                     Planner.Upstream(instance.Value).Select(u => PlannedAction.IdOf(ActionKind.Infer, u)));
             }
 
@@ -106,7 +115,7 @@ public static partial class Planner
             if (inferReasons.Count > 0)
             {
                 Add(ActionKind.Infer, name, inferApplied is null ? '+' : '~', inferReasons,
-                    [.. Own(name, ActionKind.Train, ActionKind.Promote), .. upstream.Select(u => PlannedAction.IdOf(ActionKind.Infer, u))]);
+                    [.. Own(name, ActionKind.Train, ActionKind.Import, ActionKind.Promote), .. upstream.Select(u => PlannedAction.IdOf(ActionKind.Infer, u))]);
                 changesOutput.Add(name);
             }
 

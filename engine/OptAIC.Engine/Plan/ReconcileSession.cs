@@ -90,7 +90,10 @@ public sealed class ReconcileSession
         SpecBindings.DatasetVersions(Specs, RepositoryRoot, VersionCache),
         EngineVersion,
         TrainerVersion,
-        now ?? DateTimeOffset.UtcNow);
+        now ?? DateTimeOffset.UtcNow)
+    {
+        ImportedFiles = SpecBindings.ImportedFiles(Specs, RepositoryRoot),
+    };
 
     public RegistrySnapshot Snapshot() =>
         RegistryReader.Read(Registry, HeadCommit(), Path.Combine(WorkFolder, "cache", "registry-snapshot.json"));

@@ -52,6 +52,29 @@ public static class SpecBindings
         return versions;
     }
 
+    /// <summary>
+    /// The sha256 of each imported model's file (by definition name), read from the working tree;
+    /// "missing" when the file is not there (lint reports it), "outside" when its path leaves the repository.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ImportedFiles(SpecSet specs, string repositoryRoot)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var definition in specs.Definitions.Values.Where(d => ImportedModels.IsImported(d.Value)))
+        {
+            files[definition.Name] = definition.Value.Model.Onnx is not { } onnx ? "missing"
+                : SpecPaths.RelativeInside(repositoryRoot, onnx.Path) is not { } path ? "outside"
+                : File.Exists(Path.Combine(repositoryRoot, path)) ? Sha256Of(Path.Combine(repositoryRoot, path))
+                : "missing";
+        }
+        return files;
+    }
+
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     public static ColumnType ColumnTypeOf(string type) => type switch
     {
         "date" => ColumnType.Date,

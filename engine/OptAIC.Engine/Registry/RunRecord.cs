@@ -7,6 +7,9 @@ public enum RunKind
     Training,
     Inference,
     Monitoring,
+
+    /// <summary>A model trained elsewhere stored and registered as a version (see ActionKind.Import).</summary>
+    Import,
 }
 
 public enum RunStatus

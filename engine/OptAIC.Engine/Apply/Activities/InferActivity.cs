@@ -24,7 +24,7 @@ public static class InferActivity
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
-        var (start, end) = Window(instance);
+        var (start, end) = Window(instance, ImportedModels.IsImported(definition));
         var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var (rows, skipped) = definition.Category is "combining" or "filtering"
             ? (PointInTime.Slice(data.Frame, new TimeWindow(start, end)), 0)
@@ -51,10 +51,10 @@ public static class InferActivity
                 scores = TrainActivity.FilterFor(definition, instance, regimeClasses).Apply(signal, rows.Time, regime is null ? default : TrainActivity.Classes(regime));
                 break;
             default:
-                using (var model = TrainedModel.FromBytes(bundle.Model))
+                using (var model = bundle.OpenScorer(definition))
                 {
                     var raw = Score(model, data.ToTrainingData(rows), ct);
-                    if (model.Task == ModelTask.Multiclass)
+                    if (TrainActivity.Task(definition) == ModelTask.Multiclass)
                     {
                         scores = Classify(raw, rows.RowCount, model.OutputWidth, bundle, output);
                     }
@@ -77,15 +77,28 @@ public static class InferActivity
     }
 
     /// <summary>The inference window: the spec's, or from the day after training ends.</summary>
-    public static (DateTime Start, DateTime? End) Window(ModelInstanceSpec instance)
+    public static (DateTime Start, DateTime? End) Window(ModelInstanceSpec instance, bool imported = false)
     {
+        if (imported)
+        {
+            // Not trained here: nothing to stay out of, so it scores from the dataset's first row.
+            return (TrainActivity.Date(instance.Inference?.Start) ?? DateTime.MinValue, TrainActivity.Date(instance.Inference?.End));
+        }
         var start = TrainActivity.Date(instance.Inference?.Start)
             ?? TrainActivity.Date(instance.Training.End)?.AddDays(1)
             ?? TrainActivity.Date(instance.Training.Start)!.Value;
         return (start, TrainActivity.Date(instance.Inference?.End));
     }
 
-    private static double[] Score(TrainedModel model, TrainingData data, CancellationToken ct)
+    /// <summary>Whether the definition's output transform reads statistics of earlier scores (tanh-zscore, a single series' rank).</summary>
+    public static bool NeedsStatistics(ModelDefinitionSpec definition)
+    {
+        var name = definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none");
+        return TrainActivity.Task(definition) != ModelTask.Multiclass && name is "tanh-zscore" or "rank";
+    }
+
+    /// <summary>Scores rows in chunks through the version's scorer (ML.NET or ONNX alike).</summary>
+    internal static double[] Score(IBatchScorer model, TrainingData data, CancellationToken ct)
     {
         var width = model.OutputWidth;
         var output = new float[data.Rows * width];

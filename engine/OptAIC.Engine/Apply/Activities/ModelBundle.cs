@@ -62,6 +62,37 @@ public sealed class ModelBundle
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
+    /// <summary>
+    /// The one way a version's model scores rows, whoever trained it: an ML.NET model trained here, or an
+    /// imported ONNX file fed the bundle's features as the definition maps them to the model's inputs.
+    /// Apply's inference and evaluation and the model server all score through this.
+    /// </summary>
+    public IBatchScorer OpenScorer(Specs.Model.ModelDefinitionSpec definition)
+    {
+        if (Algorithm != Specs.Model.ImportedModels.Onnx)
+        {
+            return ML.Training.TrainedModel.FromBytes(Model);
+        }
+        var onnx = definition.Model.Onnx ?? throw new JobException("the definition has algorithm onnx but no model.onnx");
+        var multiclass = Task == "multiclass";
+        var width = multiclass ? Math.Max(1, Classes.Count) : 1;
+        var signature = onnx.Inputs is { Count: > 0 } inputs
+            ? OnnxModelSignature.ForInputs([.. inputs.Select(i => new OnnxInput(i.Name, i.Features))], onnx.Output, Features, width)
+            : OnnxModelSignature.ForTable(onnx.Input ?? "", onnx.Output, Features, width);
+        if (multiclass && Classes.Count > 0)
+        {
+            signature = signature with { ClassLabels = Classes };
+        }
+        try
+        {
+            return new OnnxScorer(Model, signature);
+        }
+        catch (OnnxModelException e)
+        {
+            throw new JobException($"the ONNX model does not match its definition: {e.Message}");
+        }
+    }
+
     private static void Write(ZipArchive zip, string name, byte[] content)
     {
         var entry = zip.CreateEntry(name, CompressionLevel.Optimal);

@@ -23,7 +23,7 @@ public static class MonitorActivity
 
         var trainStart = TrainActivity.Date(instance.Training.Start) ?? DateTime.MinValue;
         var (reference, _, _) = data.TrainingRows(trainStart, TrainActivity.Date(instance.Training.End));
-        var currentStart = TrainActivity.Date(instance.Monitoring?.Current?.Start) ?? InferActivity.Window(instance).Start;
+        var currentStart = TrainActivity.Date(instance.Monitoring?.Current?.Start) ?? InferActivity.Window(instance, ImportedModels.IsImported(definition)).Start;
         var currentEnd = TrainActivity.Date(instance.Monitoring?.Current?.End);
         var (current, _) = learner ? data.ScoringRows(currentStart, currentEnd) : (PointInTime.Slice(data.Frame, new TimeWindow(currentStart, currentEnd)), 0);
         ct.ThrowIfCancellationRequested();
@@ -33,8 +33,8 @@ public static class MonitorActivity
         double[]? referenceScores = null;
         if (learner && bundle.Task != "multiclass")
         {
-            using var model = TrainedModel.FromBytes(bundle.Model);
-            referenceScores = model.Predict(data.ToTrainingData(reference));
+            using var model = bundle.OpenScorer(definition);
+            referenceScores = InferActivity.Score(model, data.ToTrainingData(reference), ct);
             if (bundle.Transform is { } state && (definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none")) == "tanh-zscore")
             {
                 // Compare like with like: the stored outputs are transformed, so the reference is too.

@@ -252,7 +252,7 @@ public static class TrainActivity
         return [.. split.Select(f => (f.Train, f.Test))];
     }
 
-    private static void SetPredictionStatistics(ModelBundle bundle, double[] predictions)
+    internal static void SetPredictionStatistics(ModelBundle bundle, double[] predictions)
     {
         var finite = predictions.Where(double.IsFinite).ToArray();
         if (finite.Length > 1)
@@ -270,7 +270,7 @@ public static class TrainActivity
         _ => ModelTask.Regression,
     };
 
-    private static string TaskName(ModelDefinitionSpec definition) =>
+    internal static string TaskName(ModelDefinitionSpec definition) =>
         definition.Model.Task ?? (definition.Category == "regime" ? "multiclass" : "regression");
 
     public static DateTime? Date(string? text) => Schedules.ParseDate(text);
