@@ -467,7 +467,7 @@ public sealed class Applier
         }
         else
         {
-            var lowerIsBetter = metric is "rmse" or "mae" or "log_loss" or "turnover";
+            var lowerIsBetter = ML.Training.MetricSet.LowerIsBetter.Contains(metric);
             var gain = lowerIsBetter ? before - now : now - before;
             if (gain <= margin)
             {
@@ -511,11 +511,17 @@ public sealed class Applier
             _outcomes[action.Id] = new ActionOutcome(action, "succeeded", "skipped: no version in production or staging to score with");
             return new ActivityOutput();
         }
+        var desired = Desired(name);
+        if (Unchanged(name, AppliedActions.Infer, ActionKind.Infer, desired.Infer) is { } kept)
+        {
+            // Planned because a new version or an input might change the output; neither did (the new version stayed in staging).
+            _outcomes[action.Id] = new ActionOutcome(action, "succeeded", $"unchanged: version {version} still serves and nothing it reads changed; the predictions of run {kept.RunId} stand");
+            return new ActivityOutput();
+        }
         var started = _options.Time.GetUtcNow();
         var outcome = InferActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct, _features);
         var artifact = StorePredictions(outcome.Output, name, version.Value);
         _predictions[name] = outcome.Output;
-        var desired = Desired(name);
         var run = SucceededRun(ctx, name, RunKind.Inference, started, desired.Infer, version, artifact.Uri, new()
         {
             ["rowsScored"] = outcome.RowsScored,
@@ -541,6 +547,11 @@ public sealed class Applier
         if (version is null)
         {
             _outcomes[action.Id] = new ActionOutcome(action, "succeeded", "skipped: no version to monitor");
+            return new ActivityOutput();
+        }
+        if (Unchanged(name, AppliedActions.Monitor, ActionKind.Monitor, Desired(name).Monitor) is { } kept)
+        {
+            _outcomes[action.Id] = new ActionOutcome(action, "succeeded", $"unchanged: the predictions and the version it watches are those of run {kept.RunId}");
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
@@ -576,14 +587,14 @@ public sealed class Applier
         {
             ["driftShare"] = report.DriftShare,
             ["datasetDrift"] = report.DatasetDrift,
-            ["alerts"] = report.Alerts.Count,
+            ["alerts"] = alerts.Count,
             ["rollingRankIc"] = report.Performance?.RollingRankIc,
         });
         _session.Registry.WriteRun(run);
         UpdateStatus(name, AppliedActions.Monitor, desired.Monitor, ctx.RunId, version, null, run, alerts);
         var perf = report.Performance?.RollingRankIc is { } ic ? $", rolling rank IC {ic:F3}" : "";
         _outcomes[action.Id] = new ActionOutcome(action, "succeeded",
-            $"drift share {report.DriftShare:P0}{(report.DatasetDrift ? " (dataset drift)" : "")}{perf}, {report.Alerts.Count} alert(s)");
+            $"drift share {report.DriftShare:P0}{(report.DatasetDrift ? " (dataset drift)" : "")}{perf}, {alerts.Count} alert(s)");
         return new ActivityOutput();
     }
 
@@ -620,6 +631,21 @@ public sealed class Applier
         var names = new[] { name }.Concat(Planner.Upstream(instance.Value)).Distinct();
         var snapshot = RegistryReader.ReadSome(_session.Registry, names);
         return DesiredFingerprints.For(specs, instance, specs.Definitions[instance.Value.Definition].Value, snapshot, _context);
+    }
+
+    /// <summary>
+    /// The last applied action when what it would compute now is what it computed then (same fingerprint) and
+    /// no Pipeline schedule makes it due: running it again would write the same bytes.
+    /// </summary>
+    private AppliedAction? Unchanged(string name, string applied, ActionKind kind, FingerprintParts desired)
+    {
+        var last = _session.Registry.GetInstanceStatus(name)?.Applied.GetValueOrDefault(applied);
+        if (last is null || last.Fingerprint != desired.Value)
+        {
+            return null;
+        }
+        var state = new AppliedState(last.Fingerprint, last.Parts, last.At, last.Version, last.Output);
+        return Planner.IsScheduleDue(_session.Specs, name, kind, state, _context) ? null : last;
     }
 
     /// <summary>The version inference and monitoring use: production, else the latest version (a policy that has not promoted yet).</summary>

@@ -75,6 +75,14 @@ public static class DesiredFingerprints
             train.AddJson($"hyperparameters.{key}", value);
         }
         data.CopyTo(train);
+        // A fixed window reads only the rows up to its end: rows appended later change nothing it learns from.
+        if (Schedules.ParseDate(spec.Training.End) is { } end && context.WindowVersion is { } window)
+        {
+            foreach (var key in train.Parts.Keys.Where(k => k.StartsWith("dataset.", StringComparison.Ordinal)).ToList())
+            {
+                train.Add(key, window(key["dataset.".Length..], end));
+            }
+        }
         return train;
     }
 

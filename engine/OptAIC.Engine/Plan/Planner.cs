@@ -13,6 +13,9 @@ public sealed record PlanningContext(
 {
     /// <summary>The sha256 of each imported model's file, by definition name.</summary>
     public IReadOnlyDictionary<string, string> ImportedFiles { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The content of a dataset's rows up to a day (a fixed training window's end), or null when unknown: then its whole content counts.</summary>
+    public Func<string, DateTime, string?>? WindowVersion { get; init; }
 }
 
 /// <summary>
@@ -180,6 +183,10 @@ public static partial class Planner
     /// Pipelines with a schedule run their steps at least that often: a step is due when the cron's
     /// next time after the instance's last run of that action has passed.
     /// </summary>
+    /// <summary>Whether a Pipeline's schedule makes the action due although nothing it reads changed.</summary>
+    public static bool IsScheduleDue(SpecSet specs, string instance, ActionKind kind, AppliedState? applied, PlanningContext context) =>
+        PipelinesDue(specs, instance, kind, applied, context).Any();
+
     private static IEnumerable<string> PipelinesDue(SpecSet specs, string instance, ActionKind kind, AppliedState? applied, PlanningContext context)
     {
         if (applied is null)

@@ -93,7 +93,17 @@ public sealed class ReconcileSession
         now ?? DateTimeOffset.UtcNow)
     {
         ImportedFiles = SpecBindings.ImportedFiles(Specs, RepositoryRoot),
+        WindowVersion = WindowVersionOf,
     };
+
+    private WindowVersionCache? _windows;
+
+    private string? WindowVersionOf(string dataset, DateTime end)
+    {
+        _windows ??= new WindowVersionCache(Path.Combine(WorkFolder, "cache", "window-versions.json"));
+        var descriptor = SpecBindings.Dataset(Specs, dataset);
+        return _windows.Get(descriptor, VersionCache.VersionOf(descriptor, RepositoryRoot), end, RepositoryRoot);
+    }
 
     public RegistrySnapshot Snapshot() =>
         RegistryReader.Read(Registry, HeadCommit(), Path.Combine(WorkFolder, "cache", "registry-snapshot.json"));
