@@ -18,8 +18,6 @@ public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkip
 /// </summary>
 public static class InferActivity
 {
-    private const int ChunkRows = 8192;
-
     public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
     {
         var instance = specs.Instances[instanceName].Value;
@@ -93,48 +91,26 @@ public static class InferActivity
     /// <summary>Whether the definition's output transform reads statistics of earlier scores (tanh-zscore, a single series' rank).</summary>
     public static bool NeedsStatistics(ModelDefinitionSpec definition)
     {
-        var name = definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none");
-        return TrainActivity.Task(definition) != ModelTask.Multiclass && name is "tanh-zscore" or "rank";
+        var kind = LearnerScoring.TransformFor(definition).Kind;
+        return TrainActivity.Task(definition) != ModelTask.Multiclass && kind is OutputTransformKind.TanhZScore or OutputTransformKind.Rank;
     }
 
     /// <summary>Scores rows in chunks through the version's scorer (ML.NET or ONNX alike).</summary>
-    internal static double[] Score(IBatchScorer model, TrainingData data, CancellationToken ct)
-    {
-        var width = model.OutputWidth;
-        var output = new float[data.Rows * width];
-        for (var from = 0; from < data.Rows; from += ChunkRows)
-        {
-            ct.ThrowIfCancellationRequested();
-            var rows = Math.Min(ChunkRows, data.Rows - from);
-            model.Score(data.Features.AsSpan(from * data.Width, rows * data.Width), rows, output.AsSpan(from * width, rows * width));
-        }
-        return [.. output.Select(v => (double)v)];
-    }
+    internal static double[] Score(IBatchScorer model, TrainingData data, CancellationToken ct) =>
+        LearnerScoring.Raw(model, data.Features.AsSpan(0, data.Rows * data.Width), data.Rows, ct);
 
     /// <summary>A regime model's output: the most likely class as the score, and each class's probability as p_&lt;class&gt;.</summary>
     private static double[] Classify(double[] probabilities, int rows, int classes, ModelBundle bundle, Frame output)
     {
-        var predicted = new double[rows];
+        var predicted = LearnerScoring.Argmax(probabilities, rows, classes);
         var columns = new double[classes][];
         for (var c = 0; c < classes; c++)
         {
             columns[c] = new double[rows];
-        }
-        for (var r = 0; r < rows; r++)
-        {
-            var best = -1;
-            var bestP = double.NegativeInfinity;
-            for (var c = 0; c < classes; c++)
+            for (var r = 0; r < rows; r++)
             {
-                var p = probabilities[(r * classes) + c];
-                columns[c][r] = p;
-                if (p > bestP)
-                {
-                    bestP = p;
-                    best = c;
-                }
+                columns[c][r] = probabilities[(r * classes) + c];
             }
-            predicted[r] = best;
         }
         output.AddNumeric("class", predicted);
         string Name(int c) => c >= 0 && c < bundle.Classes.Count ? bundle.Classes[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -147,40 +123,9 @@ public static class InferActivity
         return predicted;
     }
 
-    private static void Transform(ModelDefinitionSpec definition, double[] scores, Frame rows, ModelBundle bundle)
-    {
-        var name = definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none");
-        var bounds = definition.Inference.Bounds;
-        var transform = name == "clip"
-            ? OutputTransform.Clip(bounds?[0] ?? -1, bounds?[1] ?? 1)
-            : OutputTransform.Parse(name);
-        if (transform.Kind == OutputTransformKind.None)
-        {
-            return;
-        }
-        transform.Apply(scores, rows.Time, panel: rows.Entity is not null, bundle.Transform);
-    }
+    private static void Transform(ModelDefinitionSpec definition, double[] scores, Frame rows, ModelBundle bundle) =>
+        LearnerScoring.Transform(definition, scores, rows.Time, panel: rows.Entity is not null, bundle);
 
-    private static void CheckGuardrails(ModelDefinitionSpec definition, double[] scores, bool classes)
-    {
-        var signalLike = definition.Category is "signal" or "combining" or "filtering";
-        var bounds = definition.Inference.Bounds;
-        var rails = new Guardrails(
-            bounds?[0] ?? (signalLike ? -1 : double.NegativeInfinity),
-            bounds?[1] ?? (signalLike ? 1 : double.PositiveInfinity),
-            definition.Inference.AllowNaN ?? false,
-            definition.Inference.MinCoverage ?? 0.95);
-        if (classes)
-        {
-            rails = rails with { Min = 0, Max = double.PositiveInfinity };
-        }
-        var tally = new GuardrailTally(rails);
-        var rowNumbers = new long[scores.Length];
-        for (var i = 0; i < rowNumbers.Length; i++)
-        {
-            rowNumbers[i] = i;
-        }
-        tally.Add(scores, 1, rowNumbers);
-        tally.ThrowIfBroken();
-    }
+    private static void CheckGuardrails(ModelDefinitionSpec definition, double[] scores, bool classes) =>
+        LearnerScoring.CheckGuardrails(definition, scores, classes);
 }

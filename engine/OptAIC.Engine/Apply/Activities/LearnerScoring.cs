@@ -6,8 +6,8 @@ namespace OptAIC.Engine.Apply.Activities;
 /// <summary>
 /// How a learner's version turns feature rows into published scores: the model's raw outputs, then for a
 /// classifier the most likely class, otherwise the definition's output transform with the training statistics
-/// stored in the version, then the definition's guardrails: the rules of apply's infer step (InferActivity), for
-/// <c>optaic serve</c>; a test holds the two to the same score for every row.
+/// stored in the version, then the definition's guardrails. Apply's infer step (InferActivity) and
+/// <c>optaic serve</c> both score through it; a test holds the two to the same score for every row.
 /// </summary>
 public static class LearnerScoring
 {
