@@ -142,7 +142,12 @@ public sealed class CenterRun
 
     public required DateTimeOffset Started { get; init; }
     public DateTimeOffset? Finished { get; init; }
+    /// <summary>The commit of the specs the run was planned from.</summary>
     public string? Commit { get; init; }
+
+    /// <summary>The commit that recorded the run (added its record to the registry), from Git's history.</summary>
+    public string? RecordedBy { get; init; }
+
     public string? Pipeline { get; init; }
     public int? Version { get; init; }
     public string? Error { get; init; }
@@ -227,7 +232,7 @@ public static class CenterReader
         }
         var registryPath = specs?.ProjectSettings.RegistryPath ?? RegistryStore.DefaultPath;
         var store = new RegistryStore(Path.Combine(root, registryPath));
-        var data = Read(store, specs, Commit(root), Path.Combine(root, ".optaic"), now);
+        var data = Read(store, specs, Commit(root), Path.Combine(root, ".optaic"), now, RecordCommits.Read(root, registryPath));
         PendingPlan? plan = null;
         if (withPlan)
         {
@@ -237,12 +242,13 @@ public static class CenterReader
     }
 
     /// <summary>Reads a registry store (and optional specs) into the read model.</summary>
-    public static CenterData Read(RegistryStore store, SpecSet? specs, string? commit, string? workFolder = null, DateTimeOffset? now = null)
+    public static CenterData Read(RegistryStore store, SpecSet? specs, string? commit, string? workFolder = null, DateTimeOffset? now = null, IReadOnlyDictionary<string, string>? recordedBy = null)
     {
+        recordedBy ??= new Dictionary<string, string>();
         var names = store.ListInstances().Union(specs?.Instances.Keys ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var readers = ReadersOf(specs);
         var instances = new CenterInstance[names.Count];
-        Parallel.For(0, names.Count, i => instances[i] = ReadInstance(store, specs, names[i], readers, workFolder));
+        Parallel.For(0, names.Count, i => instances[i] = ReadInstance(store, specs, names[i], readers, workFolder, recordedBy));
         var runs = instances.SelectMany(i => i.Runs).OrderByDescending(r => r.Started).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         return new CenterData { Commit = commit, ReadAt = now ?? DateTimeOffset.UtcNow, Instances = instances, Runs = runs };
     }
@@ -298,7 +304,7 @@ public static class CenterReader
         return readers;
     }
 
-    private static CenterInstance ReadInstance(RegistryStore store, SpecSet? specs, string name, Dictionary<string, List<string>> readers, string? workFolder)
+    private static CenterInstance ReadInstance(RegistryStore store, SpecSet? specs, string name, Dictionary<string, List<string>> readers, string? workFolder, IReadOnlyDictionary<string, string> recordedBy)
     {
         var registered = Directory.Exists(store.InstanceDirectory(name));
         var status = registered ? store.GetInstanceStatus(name) : null;
@@ -324,7 +330,7 @@ public static class CenterReader
         var runs = new List<CenterRun>();
         foreach (var run in runRecords)
         {
-            runs.Add(RunOf(run, monitoringByRun.GetValueOrDefault(run.RunId), algorithms, workFolder));
+            runs.Add(RunOf(run, monitoringByRun.GetValueOrDefault(run.RunId), algorithms, workFolder, recordedBy.GetValueOrDefault(run.RunId)));
         }
         var changeNumber = 0;
         foreach (var change in stages.Entries)
@@ -403,7 +409,7 @@ public static class CenterReader
         };
     }
 
-    private static CenterRun RunOf(RunRecord run, MonitoringView? monitoring, Dictionary<int, string?> algorithms, string? workFolder)
+    private static CenterRun RunOf(RunRecord run, MonitoringView? monitoring, Dictionary<int, string?> algorithms, string? workFolder, string? recordedBy)
     {
         var kind = run.Kind switch
         {
@@ -423,6 +429,7 @@ public static class CenterReader
             Started = run.StartedAt,
             Finished = run.FinishedAt,
             Commit = run.Commit,
+            RecordedBy = recordedBy,
             Pipeline = run.Pipeline,
             Version = run.Version,
             Error = run.Error,

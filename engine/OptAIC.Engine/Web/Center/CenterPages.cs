@@ -99,6 +99,13 @@ public sealed class CenterPages(CenterData data, bool live = false)
         }
         h.Raw("</tbody></table>");
         Pager(h, page, InstancePages, SitePaths.InstancesPage);
+        var drift = rows.Where(i => i.LatestMonitoring?.DriftShare is not null)
+            .Select(i => (i.Name, i.LatestMonitoring!.DriftShare!.Value, i.LatestMonitoring.DatasetDriftThreshold, i.LatestMonitoring.DatasetDrift == true)).ToList();
+        if (drift.Count > 0)
+        {
+            h.Raw("<h2>Drift</h2><figure>").Raw(Svg.Bars("Share of drifted features by instance (latest monitoring)", drift))
+                .Raw("<figcaption>The share of each instance's features that drifted in its latest monitoring report; the red mark is its dataset-drift threshold.</figcaption></figure>");
+        }
         return Page(h, "Model instances", "instances");
     }
 
@@ -317,7 +324,8 @@ public sealed class CenterPages(CenterData data, bool live = false)
         Fact(h, "Started", Format.Time(run.Started));
         Fact(h, "Finished", run.Finished is { } f ? Format.Time(f) : null);
         Fact(h, "Duration", run.Duration is null ? null : Format.Duration(run.Duration));
-        Fact(h, "Specs commit", run.Commit);
+        Fact(h, "Recorded by commit", run.RecordedBy);
+        Fact(h, "Planned from specs commit", run.Commit);
         Fact(h, "Pipeline", run.Pipeline);
         if (run.Version is { } v)
         {
@@ -517,7 +525,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         {
             h.Raw("<th scope=\"col\">Instance</th>");
         }
-        h.Raw("<th scope=\"col\">Kind</th><th scope=\"col\">Status</th><th scope=\"col\">Duration</th><th scope=\"col\">Version</th><th scope=\"col\">Commit</th><th scope=\"col\">Outcome</th></tr></thead><tbody>");
+        h.Raw("<th scope=\"col\">Kind</th><th scope=\"col\">Status</th><th scope=\"col\">Duration</th><th scope=\"col\">Version</th><th scope=\"col\">Recorded by</th><th scope=\"col\">Outcome</th></tr></thead><tbody>");
         foreach (var r in runs)
         {
             h.Raw("<tr data-instance=\"").Attr(r.Instance).Raw("\" data-kind=\"").Attr(r.Kind).Raw("\" data-status=\"").Attr(r.Status).Raw("\"><td><a href=\"").Attr(h.To(SitePaths.Run(r.Id))).Raw("\">").Text(Format.Time(r.Started)).Raw("</a></td>");

@@ -80,3 +80,19 @@ public sealed class ReportTests : IDisposable
         File.ReadAllText(_out.File("index.html")).ShouldContain("0 instance(s), 0 run(s)");
     }
 }
+
+/// <summary>The nightly workflow template publishes the report on GitHub Pages.</summary>
+public class NightlyReportTemplateTests
+{
+    [Fact]
+    public void The_nightly_template_reports_from_the_reconciled_commit_and_deploys_it_to_pages()
+    {
+        var text = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, ".github", "workflow-templates", "optaic-nightly.yml"));
+
+        text.IndexOf("optaic ci reconcile", StringComparison.Ordinal).ShouldBeLessThan(text.IndexOf("optaic report --out site", StringComparison.Ordinal));
+        text.ShouldContain("uses: actions/upload-pages-artifact@v3");
+        text.ShouldContain("uses: actions/deploy-pages@v4");
+        text.ShouldContain("pages: write");
+        text.ShouldContain("id-token: write");
+    }
+}

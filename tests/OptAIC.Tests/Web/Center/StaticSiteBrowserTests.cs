@@ -1,0 +1,104 @@
+using Microsoft.Playwright;
+using OptAIC.Engine.Web.Center;
+using OptAIC.Tests.Support;
+using Shouldly;
+using Xunit;
+
+namespace OptAIC.Tests.Web.Center;
+
+/// <summary>The static site (`optaic report`) opened from disk (file://) in Chromium, as a reader of GitHub Pages sees it.</summary>
+public sealed class StaticSiteBrowserTests(BrowserFixture browser, StaticSiteBrowserTests.Site site) : IClassFixture<BrowserFixture>, IClassFixture<StaticSiteBrowserTests.Site>
+{
+    /// <summary>The example's report, written once for the class.</summary>
+    public sealed class Site : IAsyncLifetime, IDisposable
+    {
+        private readonly TempFolder _folder = new("optaic-site");
+
+        public string Index => new Uri(Path.Combine(_folder.Path, "index.html")).AbsoluteUri;
+
+        public string Url(string relative) => new Uri(Path.Combine(_folder.Path, relative)).AbsoluteUri;
+
+        public async Task InitializeAsync() => StaticSite.Write(CenterReader.Read(await CenterExample.Repository()), _folder.Path);
+
+        public Task DisposeAsync()
+        {
+            Dispose();
+            return Task.CompletedTask;
+        }
+
+        public void Dispose() => _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task The_instance_view_lists_the_six_instances_and_draws_their_charts()
+    {
+        await using var watched = await browser.Open();
+        var page = watched.Page;
+
+        await page.GotoAsync(site.Index);
+
+        (await page.TitleAsync()).ShouldStartWith("Model instances");
+        var rows = page.Locator("table#instances tbody tr");
+        (await rows.CountAsync()).ShouldBe(6);
+        foreach (var name in CenterExample.Instances)
+        {
+            (await page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).CountAsync()).ShouldBe(1, name);
+        }
+        (await page.Locator("svg.chart").CountAsync()).ShouldBeGreaterThan(0);
+        await watched.Screenshot("static-instances");
+
+        await page.GotoAsync(site.Url("instances/spx-alpha.html"));
+        (await page.Locator("h1").InnerTextAsync()).ShouldStartWith("spx-alpha");
+        (await page.Locator("svg.chart").CountAsync()).ShouldBeGreaterThanOrEqualTo(3); // metric, rolling rank IC, drift, lineage
+        (await page.Locator("#lineage ~ figure svg, section[aria-labelledby=lineage] svg").CountAsync()).ShouldBe(1);
+        await watched.Screenshot("static-instance-spx-alpha");
+        watched.ShouldBeClean();
+    }
+
+    [Fact]
+    public async Task A_click_leads_from_an_instance_to_one_of_its_runs_and_back()
+    {
+        await using var watched = await browser.Open();
+        var page = watched.Page;
+        await page.GotoAsync(site.Index);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "spx-linear", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync("**/instances/spx-linear.html");
+        var firstRun = page.Locator("section[aria-labelledby=runs] table.runs tbody tr a").First;
+        await firstRun.ClickAsync();
+        await page.WaitForURLAsync("**/runs/*.html");
+        (await page.Locator("h1").InnerTextAsync()).ShouldContain("spx-linear");
+        await watched.Screenshot("static-run");
+
+        await page.Locator("#back").ClickAsync();
+        await page.WaitForURLAsync("**/instances/spx-linear.html");
+        (await page.Locator("h1").InnerTextAsync()).ShouldStartWith("spx-linear");
+        await page.GoBackAsync();
+        (await page.Locator("h1").InnerTextAsync()).ShouldContain("spx-linear");
+        watched.ShouldBeClean();
+    }
+
+    [Fact]
+    public async Task The_execution_view_shows_every_run_on_a_timeline_and_filters_without_a_server()
+    {
+        await using var watched = await browser.Open();
+        var page = watched.Page;
+        var data = CenterReader.Read(await CenterExample.Repository());
+
+        await page.GotoAsync(site.Url("runs/index.html"));
+
+        (await page.Locator("table.runs tbody tr").CountAsync()).ShouldBe(data.Runs.Count);
+        (await page.Locator("svg.chart title").First.TextContentAsync()).ShouldBe("Run timeline");
+        await watched.Screenshot("static-executions");
+
+        await page.GotoAsync(site.Url("runs/index.html") + "?instance=spx-regime&kind=monitor");
+        (await page.Locator("table.runs tbody tr:not([hidden])").CountAsync()).ShouldBe(data.Runs.Count(r => r.Instance == "spx-regime" && r.Kind == "monitor"));
+
+        var monitor = data.Runs.First(r => r.Instance == "spx-alpha" && r.Kind == "monitor");
+        await page.GotoAsync(site.Url($"runs/{monitor.Id}.html"));
+        (await page.Locator("table#drift tbody tr").CountAsync()).ShouldBe(14); // 13 features and the prediction
+        (await page.GetByText("Alerts by severity").CountAsync()).ShouldBe(1);
+        await watched.Screenshot("static-monitoring-run");
+        watched.ShouldBeClean();
+    }
+}
