@@ -52,15 +52,27 @@ public static class RegistryGenerator
                 store.RegisterVersion(record, BitConverter.GetBytes(((long)i << 16) + v), $"# Model card: {name} v{v}\n\nGenerated for the benchmark.\n");
                 store.WriteRun(new RunRecord
                 {
-                    RunId = trainId, Instance = name, Kind = RunKind.Training, Status = RunStatus.Succeeded, StartedAt = time.Now, FinishedAt = time.Now.AddSeconds(3),
-                    Version = v, Metrics = record.Metrics, Gates = record.Gates,
+                    RunId = trainId,
+                    Instance = name,
+                    Kind = RunKind.Training,
+                    Status = RunStatus.Succeeded,
+                    StartedAt = time.Now,
+                    FinishedAt = time.Now.AddSeconds(3),
+                    Version = v,
+                    Metrics = record.Metrics,
+                    Gates = record.Gates,
                 });
                 store.ChangeStage(name, v, Stage.Production, "optaic", "auto: better rank_ic");
                 var inferAt = time.Now.AddSeconds(5);
                 store.WriteRun(new RunRecord
                 {
-                    RunId = $"{inferAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-inference-{i:x4}{v:x2}", Instance = name, Kind = RunKind.Inference, Status = RunStatus.Succeeded,
-                    StartedAt = inferAt, FinishedAt = inferAt.AddSeconds(1), Version = v,
+                    RunId = $"{inferAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-inference-{i:x4}{v:x2}",
+                    Instance = name,
+                    Kind = RunKind.Inference,
+                    Status = RunStatus.Succeeded,
+                    StartedAt = inferAt,
+                    FinishedAt = inferAt.AddSeconds(1),
+                    Version = v,
                     Details = new(StringComparer.Ordinal) { ["rowsScored"] = 2086L, ["window"] = "2012-01-03..2020-04-17" },
                 });
                 var monitorAt = time.Now.AddSeconds(8);
@@ -73,24 +85,42 @@ public static class RegistryGenerator
                     drifted += statistic > 0.1 ? 1 : 0;
                     columns.Add(new SortedDictionary<string, object?>(StringComparer.Ordinal)
                     {
-                        ["column"] = feature, ["method"] = "wasserstein", ["statistic"] = statistic, ["threshold"] = 0.1, ["drifted"] = statistic > 0.1,
-                        ["referenceCount"] = 2752L, ["currentCount"] = 1080L, ["kind"] = "numerical",
+                        ["column"] = feature,
+                        ["method"] = "wasserstein",
+                        ["statistic"] = statistic,
+                        ["threshold"] = 0.1,
+                        ["drifted"] = statistic > 0.1,
+                        ["referenceCount"] = 2752L,
+                        ["currentCount"] = 1080L,
+                        ["kind"] = "numerical",
                     });
                 }
                 var share = drifted / (double)Features.Length;
                 var rolling = -0.1 + (random.NextDouble() * 0.2);
                 store.WriteMonitoring(new MonitoringRecord
                 {
-                    RunId = monitorId, Instance = name, Version = v, CreatedAt = monitorAt,
+                    RunId = monitorId,
+                    Instance = name,
+                    Version = v,
+                    CreatedAt = monitorAt,
                     Report = new SortedDictionary<string, object?>(StringComparer.Ordinal)
                     {
-                        ["columns"] = columns, ["driftShare"] = share, ["datasetDrift"] = share > 0.5, ["datasetDriftThreshold"] = 0.5,
+                        ["columns"] = columns,
+                        ["driftShare"] = share,
+                        ["datasetDrift"] = share > 0.5,
+                        ["datasetDriftThreshold"] = 0.5,
                         ["performance"] = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["rollingRankIc"] = rolling, ["decayThreshold"] = -0.05, ["decayed"] = rolling < -0.05, ["window"] = 60L },
                     },
                 });
                 store.WriteRun(new RunRecord
                 {
-                    RunId = monitorId, Instance = name, Kind = RunKind.Monitoring, Status = RunStatus.Succeeded, StartedAt = monitorAt, FinishedAt = monitorAt.AddSeconds(1), Version = v,
+                    RunId = monitorId,
+                    Instance = name,
+                    Kind = RunKind.Monitoring,
+                    Status = RunStatus.Succeeded,
+                    StartedAt = monitorAt,
+                    FinishedAt = monitorAt.AddSeconds(1),
+                    Version = v,
                     Details = new(StringComparer.Ordinal) { ["driftShare"] = share, ["rollingRankIc"] = rolling, ["alerts"] = 0L },
                 });
                 lastMonitor = monitorId;
