@@ -154,7 +154,7 @@ public class InferenceBenchmarks : IDisposable
         return rows + fields.Length;
     }
 
-    private static byte[] Mlp(Random random, int hidden)
+    internal static byte[] Mlp(Random random, int hidden)
     {
         float[] Weights(int n, double scale) => [.. Enumerable.Range(0, n).Select(_ => (float)(((random.NextDouble() * 2) - 1) * scale))];
         return new OnnxGraphBuilder()

@@ -24,8 +24,11 @@ if (args is ["scenario", var name, ..])
         case "scale":
             ScaleScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5_000_000, args.Length > 3 ? args[3] : "apply");
             break;
+        case "onnx-infer":
+            OnnxInferScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000, args.Length > 3 ? args[3] : "linear", args.Length > 4 ? args[4] : "apply");
+            break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer");
             return 2;
     }
     return 0;
