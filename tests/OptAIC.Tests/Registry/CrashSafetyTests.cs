@@ -238,7 +238,50 @@ public class CrashSafetyTests
         File.Delete(planFile);
     }
 
-    private static void AssertWhole(ExampleRepository repo)
+    [Fact]
+    public void A_read_only_registry_folder_is_one_line_naming_it_with_exit_1_and_the_next_apply_completes()
+    {
+        using var repo = ExampleRepository.Create(OneInstance);
+        OptaicProcess.Run(repo.Path, null, "apply", "--quiet").Exit.ShouldBe(0);
+        repo.Edit("specs/instances/spx-linear.yaml", "  seed: 7", "  seed: 8");
+        Git(repo.Path, "commit", "-qam", "new seed");
+        var folder = Path.Combine(repo.Path, "models", "spx-linear", "versions");
+        var head = Head(repo);
+        ReadOnly(folder, true);
+        try
+        {
+            var (exit, output, error) = OptaicProcess.Run(repo.Path, null, "apply", "--quiet");
+
+            exit.ShouldBe(1, output + error);
+            error.ShouldContain("models/spx-linear/versions");
+            error.ShouldNotContain("internal error");
+            error.ShouldNotContain(AtomicFile.TempSuffix);
+            error.Trim().Split('\n').Count(l => l.StartsWith("optaic:", StringComparison.Ordinal)).ShouldBe(1, error);
+            Head(repo).ShouldBe(head, "nothing is committed");
+        }
+        finally
+        {
+            ReadOnly(folder, false);
+        }
+        var (again, o2, e2) = OptaicProcess.Run(repo.Path, null, "apply", "--quiet");
+        again.ShouldBe(0, o2 + e2);
+        AssertWhole(repo, versions: 2);
+    }
+
+    /// <summary>Read-only even for root (chattr +i), else by permissions.</summary>
+    private static void ReadOnly(string folder, bool on)
+    {
+        var chattr = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [on ? "+i" : "-i", folder]) { RedirectStandardError = true })!;
+        chattr.WaitForExit();
+        if (chattr.ExitCode != 0 && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, on
+                ? UnixFileMode.UserRead | UnixFileMode.UserExecute
+                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static void AssertWhole(ExampleRepository repo, int versions = 1)
     {
         using (var git = new Repository(repo.Path))
         {
@@ -249,7 +292,7 @@ public class CrashSafetyTests
         var session = ReconcileSession.Open(repo.Path);
         session.Plan().Actions.ShouldBeEmpty("the next plan is empty");
         RegistryCheck.Full(session.Registry, repo.Path).Problems.ShouldBeEmpty("every record points at a stored artifact with its sha256");
-        session.Registry.GetVersionNumbers("spx-linear").ShouldBe([1], "exactly one version, never a duplicate");
+        session.Registry.GetVersionNumbers("spx-linear").ShouldBe([.. Enumerable.Range(1, versions)], "each version once, never a duplicate");
 
         File.AppendAllText(repo.File("specs/notes.txt"), "a user's change\n");
         Git(repo.Path, "add", "-A");
