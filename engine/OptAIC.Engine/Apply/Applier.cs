@@ -378,9 +378,6 @@ public sealed class Applier
         TrainingSummary summary, List<RegistryGate> gates, byte[] bytes, string runId, DateTimeOffset now)
     {
         var store = _session.Registry;
-        var renderer = ModelCardRenderer.ForRepository(_session.Specs.ProjectSettings.Templates?.ModelCard is { } template
-            ? Path.Combine(_session.RepositoryRoot, template)
-            : Path.Combine(_session.WorkFolder, "templates", ModelCardRenderer.DefaultTemplateName));
         var specs = _session.Specs;
         var selection = instance.Features;
         var set = selection is null ? null : specs.FeatureSets[selection.FeatureSet].Value;
@@ -415,15 +412,7 @@ public sealed class Applier
             };
             try
             {
-                return store.RegisterVersion(record, bytes, r => renderer.Render(new ModelCardContext
-                {
-                    Version = r,
-                    Stage = Stage.Staging,
-                    Description = definition.Docs.Description,
-                    IntendedUse = definition.Docs.IntendedUse,
-                    Notes = definition.Docs.ModelCard,
-                    Caveats = definition.Docs.Limitations is { } limitations ? [limitations] : [],
-                }), "zip");
+                return store.RegisterVersion(record, bytes, r => Card(r, Stage.Staging, definition), "zip");
             }
             catch (VersionAlreadyExistsException) when (attempt < 5)
             {
@@ -444,12 +433,12 @@ public sealed class Applier
         var policy = instance.Promotion?.Policy ?? "auto";
         if (policy == "pinned" && instance.Promotion?.Version == record.Version)
         {
-            store.ChangeStage(name, record.Version, Stage.Production, _options.Actor, $"pinned in the spec (version {record.Version})", Stage.Staging);
+            ChangeStage(name, record.Version, Stage.Production, $"pinned in the spec (version {record.Version})", Stage.Staging);
             return "production";
         }
         if (policy != "auto")
         {
-            store.ChangeStage(name, record.Version, Stage.Staging, _options.Actor, $"registered; policy {policy} leaves promotion to a pull request");
+            ChangeStage(name, record.Version, Stage.Staging, $"registered; policy {policy} leaves promotion to a pull request");
             return "staging";
         }
         var metric = InstanceOverview.KeyMetric(instance, definition);
@@ -462,7 +451,7 @@ public sealed class Applier
         }
         else if (metric is null || !record.Metrics.TryGetValue(metric, out var now) || !production.Metrics.TryGetValue(metric, out var before))
         {
-            store.ChangeStage(name, record.Version, Stage.Staging, _options.Actor, $"auto: no {metric ?? "metric"} to compare with production version {production.Version}");
+            ChangeStage(name, record.Version, Stage.Staging, $"auto: no {metric ?? "metric"} to compare with production version {production.Version}");
             return "staging";
         }
         else
@@ -471,14 +460,52 @@ public sealed class Applier
             var gain = lowerIsBetter ? before - now : now - before;
             if (gain <= margin)
             {
-                store.ChangeStage(name, record.Version, Stage.Staging, _options.Actor,
+                ChangeStage(name, record.Version, Stage.Staging,
                     $"auto: {metric} {now:F4} does not beat production version {production.Version} ({before:F4}) by more than {margin}");
                 return "staging";
             }
             reason = $"auto: {metric} {now:F4} beats production version {production.Version} ({before:F4}) by more than {margin}";
         }
-        store.ChangeStage(name, record.Version, Stage.Production, _options.Actor, reason, Stage.Staging);
+        ChangeStage(name, record.Version, Stage.Production, reason, Stage.Staging);
         return "production";
+    }
+
+    private ModelCardRenderer? _cards;
+
+    /// <summary>A version's model card at a stage (the Project's template, else the engine's).</summary>
+    private string Card(VersionRecord record, Stage stage, ModelDefinitionSpec definition)
+    {
+        _cards ??= ModelCardRenderer.ForRepository(_session.Specs.ProjectSettings.Templates?.ModelCard is { } template
+            ? Path.Combine(_session.RepositoryRoot, template)
+            : Path.Combine(_session.WorkFolder, "templates", ModelCardRenderer.DefaultTemplateName));
+        return _cards.Render(new ModelCardContext
+        {
+            Version = record,
+            Stage = stage,
+            Description = definition.Docs.Description,
+            IntendedUse = definition.Docs.IntendedUse,
+            Notes = definition.Docs.ModelCard,
+            Caveats = definition.Docs.Limitations is { } limitations ? [limitations] : [],
+        });
+    }
+
+    /// <summary>Moves a version to a stage and renders again the card of every version whose stage that changed (the one promoted, the one it superseded).</summary>
+    private void ChangeStage(string name, int version, Stage to, string reason, Stage demotePreviousTo = Stage.Archived)
+    {
+        var store = _session.Registry;
+        var before = store.GetStageHistory(name);
+        var after = store.ChangeStage(name, version, to, _options.Actor, reason, demotePreviousTo);
+        if (!_session.Specs.Instances.TryGetValue(name, out var instance) || !_session.Specs.Definitions.TryGetValue(instance.Value.Definition, out var definition))
+        {
+            return; // an archived instance: its cards keep the stage they had
+        }
+        foreach (var number in store.GetVersionNumbers(name))
+        {
+            if (before.StageOf(number) != after.StageOf(number) && after.StageOf(number) is { } stage && store.GetVersion(name, number) is { } record)
+            {
+                store.RewriteModelCard(name, number, Card(record, stage, definition.Value));
+            }
+        }
     }
 
     private static int? LatestVersion(RegistryStore store, string name)
@@ -496,7 +523,7 @@ public sealed class Applier
         var production = _session.Registry.GetStageHistory(name).Production;
         var verb = production is { } p && pinned < p ? "rollback" : "promotion";
         // A version rolled back from is archived, so auto promotion never picks it again.
-        _session.Registry.ChangeStage(name, pinned, Stage.Production, _options.Actor, $"{verb}: pinned in the spec", verb == "rollback" ? Stage.Archived : Stage.Staging);
+        ChangeStage(name, pinned, Stage.Production, $"{verb}: pinned in the spec", verb == "rollback" ? Stage.Archived : Stage.Staging);
         _outcomes[action.Id] = new ActionOutcome(action, "succeeded", $"version {pinned} -> production ({verb})");
         return new ActivityOutput();
     }

@@ -452,6 +452,16 @@ public sealed partial class RegistryStore
         }
     }
 
+    /// <summary>Writes a registered version's model card again (its stage changed); atomic like every record.</summary>
+    public void RewriteModelCard(string instance, int version, string modelCardMarkdown)
+    {
+        if (!File.Exists(VersionPath(instance, version)))
+        {
+            throw new RegistryException($"Version {version} of '{instance}' is not registered; it has no model card to rewrite.");
+        }
+        AtomicFile.Write(ModelCardPath(instance, version), Utf8.GetBytes(modelCardMarkdown));
+    }
+
     private VersionRecord WriteCardAndRecord(VersionRecord record, string modelCardMarkdown)
     {
         if (!AtomicFile.TryCreate(ModelCardPath(record.Instance, record.Version), Utf8.GetBytes(modelCardMarkdown)))
