@@ -46,7 +46,15 @@ public static class InferRequestParser
         }
         using (document)
         {
-            return Read(document.RootElement, model);
+            try
+            {
+                return Read(document.RootElement, model);
+            }
+            catch (InvalidOperationException)
+            {
+                // Valid JSON whose escapes do not make text (a lone surrogate such as \ud800): not a name or a value.
+                throw new InferRequestException("the body holds a string that is not valid text (a lone \\uD800-\\uDFFF escape)");
+            }
         }
     }
 

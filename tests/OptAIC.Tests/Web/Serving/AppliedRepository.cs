@@ -65,6 +65,40 @@ public sealed class AppliedRepository : IDisposable
 
     public void Dispose() => _repo.Dispose();
 
+    /// <summary>Registers version <paramref name="version"/> of spx-alpha (version 1's record, <paramref name="artifact"/> as its model), puts it in production and commits, as a pull would bring it.</summary>
+    public static string Promote(string repositoryRoot, int version, byte[] artifact)
+    {
+        var store = ReconcileSession.Open(repositoryRoot).Registry;
+        var first = store.GetVersion(Instance, 1)!;
+        var record = new VersionRecord
+        {
+            Instance = Instance,
+            Version = version,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Definition = first.Definition,
+            Category = first.Category,
+            Algorithm = first.Algorithm,
+            Fingerprint = first.Fingerprint,
+            Features = first.Features,
+            Target = first.Target,
+            TrainingWindow = first.TrainingWindow,
+            Artifact = new ArtifactRef { MediaType = first.Artifact.MediaType },
+            EngineVersion = first.EngineVersion,
+            TrainerVersion = first.TrainerVersion,
+        };
+        store.RegisterVersion(record, artifact, "# test version\n");
+        store.ChangeStage(Instance, version, Stage.Production, "test", "test: promoted");
+        using var git = GitRepository.Open(repositoryRoot);
+        return git.CommitPaths(["models"], $"promote spx-alpha {version}", new LibGit2Sharp.Signature("test", "test@example.com", DateTimeOffset.UtcNow))!;
+    }
+
+    /// <summary>Version 1's artifact bytes (a valid model).</summary>
+    public static byte[] FirstArtifact(string repositoryRoot)
+    {
+        var store = ReconcileSession.Open(repositoryRoot).Registry;
+        return store.ReadArtifact(store.GetVersion(Instance, 1)!.Artifact);
+    }
+
     /// <summary>A request body with one FP64 input per feature for rows <paramref name="rows"/>.</summary>
     public string ByNameBody(IReadOnlyList<int> rows, string? id = null)
     {
@@ -100,6 +134,13 @@ public sealed class AppliedRepository : IDisposable
         }
         return $$"""{"inputs":[{"name":"features","datatype":"FP64","shape":[{{rows.Count}},{{Features.Count}}],"data":[{{data}}]}]}""";
     }
+}
+
+/// <summary>The serving tests share one applied repository (apply runs once for all of them).</summary>
+[Xunit.CollectionDefinition(Name)]
+public sealed class AppliedGroup : Xunit.ICollectionFixture<AppliedRepository>
+{
+    public const string Name = "applied spx-alpha";
 }
 
 /// <summary>HTTP helpers for the serving tests: real requests to a host on a loopback port.</summary>

@@ -4,7 +4,8 @@ using Xunit;
 namespace OptAIC.Tests.Web.Serving;
 
 /// <summary>The Open Inference Protocol over real HTTP on 127.0.0.1, serving the version a real apply trained.</summary>
-public sealed class ServingTests(AppliedRepository repo) : IClassFixture<AppliedRepository>
+[Collection(AppliedGroup.Name)]
+public sealed class ServingTests(AppliedRepository repo)
 {
     private const string Infer = "/v2/models/spx-alpha/infer";
 
