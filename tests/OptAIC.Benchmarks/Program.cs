@@ -5,6 +5,7 @@ using OptAIC.Benchmarks.Scenarios;
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- --list flat      list BenchmarkDotNet classes
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- --filter '*Drift*'
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario lint    whole-process timings
+//   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario serve   optaic serve under wrk, beside bare Kestrel
 // Every class in this assembly with [Benchmark] methods is found; the baseline is marked with
 // [Benchmark(Baseline = true)] so the Ratio column shows the engine's cost against it.
 if (args is ["scenario", var name, ..])
@@ -21,6 +22,9 @@ if (args is ["scenario", var name, ..])
         case "plan-phases":
             PlanPhases.Run();
             break;
+        case "serve":
+            ServeScenario.Run(repositoryRoot, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
+            break;
         case "scale":
             ScaleScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5_000_000, args.Length > 3 ? args[3] : "apply");
             break;
@@ -28,7 +32,7 @@ if (args is ["scenario", var name, ..])
             OnnxInferScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000, args.Length > 3 ? args[3] : "linear", args.Length > 4 ? args[4] : "apply");
             break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer, serve");
             return 2;
     }
     return 0;
