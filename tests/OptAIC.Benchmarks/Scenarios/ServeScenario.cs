@@ -61,6 +61,15 @@ internal static class ServeScenario
         });
         Console.WriteLine($"in-process ServedModel.Score, 1 row: {scorer.PerSecond:N0} calls/s, p50 {scorer.P50 * 1e6:F1} us, p99 {scorer.P99 * 1e6:F1} us");
         Console.WriteLine($"in-process parse + score + write, 1 row: {handler.PerSecond:N0} calls/s, p50 {handler.P50 * 1e6:F1} us, p99 {handler.P99 * 1e6:F1} us");
+        var batchBytes = Encoding.UTF8.GetBytes(batch);
+        var batchRequest = InferRequestParser.Parse(batchBytes, model);
+        var batchParse = Loop(Math.Max(1, seconds / 4), () => InferRequestParser.Parse(batchBytes, model));
+        var batchScore = Loop(Math.Max(1, seconds / 4), () => model.Score(batchRequest.Features, batchRequest.Rows));
+        Console.WriteLine($"in-process 1,000 rows: parse p50 {batchParse.P50 * 1e3:F2} ms, score p50 {batchScore.P50 * 1e3:F2} ms ({1000 / batchScore.P50:N0} rows/s scoring alone)");
+        if (Environment.GetEnvironmentVariable("OPTAIC_SERVE_BENCH_INPROCESS_ONLY") == "1")
+        {
+            return;
+        }
 
         // The limit: a bare Kestrel endpoint returning a constant, in this process.
         var bare = BareKestrel(out var bareUrl);

@@ -108,7 +108,7 @@ public static class OipProtocol
                 json.WriteStringValue(v.ToString(CultureInfo.InvariantCulture));
             }
             json.WriteEndArray();
-            json.WriteString("platform", $"optaic_mlnet_{model.Record.Algorithm ?? model.Bundle.Algorithm}");
+            json.WriteString("platform", model.Bundle.Algorithm == Specs.Model.ImportedModels.Onnx ? "onnxruntime_onnx" : $"optaic_mlnet_{model.Bundle.Algorithm}");
             WriteTensors(json, "inputs", Inputs(model));
             WriteTensors(json, "outputs", Outputs(model));
             json.WriteStartObject("parameters");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OptAIC.Engine.Apply.Activities;
 using OptAIC.Engine.ML.Inference;
+using OptAIC.Engine.ML.Models;
 using OptAIC.Engine.ML.Training;
 using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;
@@ -33,7 +34,7 @@ public sealed class ServedModel
         Panel = panel;
         Key = key;
         Features = [.. scorer.FeatureNames];
-        Multiclass = scorer.OutputWidth > 1;
+        Multiclass = TrainActivity.Task(definition) == ModelTask.Multiclass;
         Transform = LearnerScoring.TransformFor(definition);
         Guardrails = LearnerScoring.GuardrailsFor(definition, Multiclass);
         FeatureIndex = Features.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);
@@ -98,7 +99,8 @@ public sealed class ServedModel
         try
         {
             var bundle = ModelBundle.FromBytes(store.ReadArtifact(record.Artifact));
-            var scorer = TrainedModel.FromBytes(bundle.Model);
+            // The one way a version scores, as apply's infer step opens it: ML.NET trained here, or an imported ONNX model.
+            var scorer = bundle.OpenScorer(definition.Value);
             var panel = instance.Value.Features is { } selection
                 && specs.FeatureSets.TryGetValue(selection.FeatureSet, out var set)
                 && specs.Datasets.TryGetValue(set.Value.Source, out var dataset)
