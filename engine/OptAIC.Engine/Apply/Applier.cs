@@ -190,6 +190,12 @@ public sealed class Applier
                             }, value.Message ?? (status == Workflows.RunStatus.NotRun ? "not run: an action it depends on failed" : status.ToString().ToLowerInvariant()));
                         target.Report(new ApplyEvent(outcome.Failed ? ApplyEventKind.Failed : ApplyEventKind.Succeeded, action, outcome.Summary, _reported.Count, total));
                         break;
+                    case WorkflowProgressKind.StepProgress when value.Message is { } stage:
+                        target.Report(new ApplyEvent(ApplyEventKind.Started, action, stage, _reported.Count, total));
+                        break;
+                    case WorkflowProgressKind.StepStarted when value.StepId == "register":
+                        target.Report(new ApplyEvent(ApplyEventKind.Started, action, "registering the version", _reported.Count, total));
+                        break;
                     case WorkflowProgressKind.StepRetrying:
                         target.Report(new ApplyEvent(ApplyEventKind.Started, action, $"retrying ({value.Message})", _reported.Count, total));
                         break;
@@ -293,7 +299,7 @@ public sealed class Applier
     {
         var instance = ctx.GetInput<string>("instance");
         var started = _options.Time.GetUtcNow();
-        var outcome = TrainActivity.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct, _features);
+        var outcome = TrainActivity.Run(_session.Specs, instance, _session.RepositoryRoot, ReadPredictions, ct, _features, StageReporter(ctx));
         return Keep(ctx, outcome, started);
     }
 
@@ -302,9 +308,12 @@ public sealed class Applier
         var instance = ctx.GetInput<string>("instance");
         var started = _options.Time.GetUtcNow();
         var expected = Desired(instance).Train.Parts.GetValueOrDefault(FingerprintParts.OnnxFileKey) ?? "unknown";
-        var outcome = ImportActivity.Run(_session.Specs, instance, _session.RepositoryRoot, expected, ct, _features);
+        var outcome = ImportActivity.Run(_session.Specs, instance, _session.RepositoryRoot, expected, ct, _features, StageReporter(ctx));
         return Keep(ctx, outcome, started);
     }
+
+    /// <summary>What a running step says it is doing, to the live display (through the workflow's progress).</summary>
+    private static Action<string> StageReporter(ActivityContext ctx) => message => ctx.ReportProgress(0, message);
 
     /// <summary>The step's result goes to the run folder, so a resumed run registers it without training (or importing) again.</summary>
     private static ActivityOutput Keep(ActivityContext ctx, TrainingOutcome outcome, DateTimeOffset started)
@@ -546,7 +555,7 @@ public sealed class Applier
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
-        var outcome = InferActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct, _features);
+        var outcome = InferActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, version.Value, ReadPredictions, ct, _features, StageReporter(ctx));
         var artifact = StorePredictions(outcome.Output, name, version.Value);
         _predictions[name] = outcome.Output;
         var run = SucceededRun(ctx, name, RunKind.Inference, started, desired.Infer, version, artifact.Uri, new()
@@ -582,7 +591,7 @@ public sealed class Applier
             return new ActivityOutput();
         }
         var started = _options.Time.GetUtcNow();
-        var report = MonitorActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, ReadPredictions, ct, _features);
+        var report = MonitorActivity.Run(_session.Specs, name, _session.RepositoryRoot, bundle!, ReadPredictions, ct, _features, StageReporter(ctx));
         var alerts = new List<MonitoringAlert>();
         alerts.AddRange(report.Columns.Where(c => c.Drifted).Select(c => new MonitoringAlert
         {

@@ -163,7 +163,7 @@ public class ApplyTests
                     var finished = 0;
                     while (finished < killAfterActions && await child.StandardOutput.ReadLineAsync() is { } line)
                     {
-                        if (line.TrimStart().StartsWith('[') && line.Contains('/', StringComparison.Ordinal))
+                        if (line.TrimStart().StartsWith('[') && line.Contains("] ok ", StringComparison.Ordinal)) // a finished action, not a start or stage line
                         {
                             finished++;
                         }

@@ -175,7 +175,7 @@ public class CrashSafetyTests
     [Fact]
     public async Task Ctrl_c_at_any_moment_of_apply_exits_130_with_the_closing_message_and_the_next_apply_completes()
     {
-        // Signal points taken from the child's own progress (start-up, after 1 and 3 finished actions), so they land mid-run.
+        // Signal points taken from the child's own progress (the first start, after 1 and 3 finished actions), so they land mid-run.
         var interrupted = 0;
         foreach (var after in new[] { 0, 1, 3 })
         {
@@ -190,11 +190,14 @@ public class CrashSafetyTests
                 var finished = 0;
                 if (after == 0)
                 {
-                    await Task.Delay(300);
+                    // As the first action starts (the signal handlers are in place once the command runs).
+                    while (await child.StandardOutput.ReadLineAsync() is { } first && !first.Contains("] start ", StringComparison.Ordinal))
+                    {
+                    }
                 }
                 while (finished < after && await child.StandardOutput.ReadLineAsync() is { } line)
                 {
-                    if (line.TrimStart().StartsWith('[') && line.Contains('/', StringComparison.Ordinal))
+                    if (line.TrimStart().StartsWith('[') && line.Contains("] ok ", StringComparison.Ordinal)) // a finished action, not a start or stage line
                     {
                         finished++;
                     }

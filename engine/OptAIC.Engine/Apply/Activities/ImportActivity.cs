@@ -13,7 +13,7 @@ namespace OptAIC.Engine.Apply.Activities;
 /// </summary>
 public static class ImportActivity
 {
-    public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, string expectedSha256, CancellationToken ct, FeatureFrameCache? features = null)
+    public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, string expectedSha256, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
@@ -37,6 +37,7 @@ public static class ImportActivity
         }
         ct.ThrowIfCancellationRequested();
 
+        stage?.Invoke($"checking {path} and loading data");
         var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var bundle = new ModelBundle
         {

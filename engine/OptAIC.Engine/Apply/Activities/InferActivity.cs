@@ -18,11 +18,12 @@ public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkip
 /// </summary>
 public static class InferActivity
 {
-    public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
+    public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
         var (start, end) = Window(instance, ImportedModels.IsImported(definition));
+        stage?.Invoke("loading data and computing features");
         var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var (rows, skipped) = definition.Category is "combining" or "filtering"
             ? (PointInTime.Slice(data.Frame, new TimeWindow(start, end)), 0)
@@ -32,6 +33,7 @@ public static class InferActivity
             throw new JobException($"the inference window {start:yyyy-MM-dd}..{end?.ToString("yyyy-MM-dd") ?? "latest"} has no row with complete features");
         }
         ct.ThrowIfCancellationRequested();
+        stage?.Invoke($"scoring {rows.RowCount:N0} rows with version {version}");
 
         var output = new Frame(rows.Time, rows.Entity, rows.KnownAt);
         double[] scores;

@@ -13,11 +13,12 @@ namespace OptAIC.Engine.Apply.Activities;
 /// </summary>
 public static class MonitorActivity
 {
-    public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
+    public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
         var monitoring = definition.Monitoring;
+        stage?.Invoke("loading data and computing features");
         var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var learner = definition.Category is not ("combining" or "filtering");
 
@@ -27,6 +28,7 @@ public static class MonitorActivity
         var currentEnd = TrainActivity.Date(instance.Monitoring?.Current?.End);
         var (current, _) = learner ? data.ScoringRows(currentStart, currentEnd) : (PointInTime.Slice(data.Frame, new TimeWindow(currentStart, currentEnd)), 0);
         ct.ThrowIfCancellationRequested();
+        stage?.Invoke($"drift and performance over {current.RowCount:N0} rows against {reference.RowCount:N0} reference rows");
 
         var outputs = predictions(instanceName);
         var currentScores = TrainActivity.Align(current, outputs, "score", instanceName);

@@ -34,7 +34,8 @@ public sealed record TrainingOutcome(
 /// </summary>
 public static class TrainActivity
 {
-    public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null)
+    /// <param name="stage">Told what the run is doing now (loading data, cross-validating ...), for live progress.</param>
+    public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;
         var definition = specs.Definitions[instance.Definition].Value;
@@ -42,6 +43,7 @@ public static class TrainActivity
         var end = Date(instance.Training.End);
         var hyperparameters = TrainingHyperparameters.ToClr(TrainingHyperparameters.Resolve(definition, instance));
         var gates = definition.Tests.Gates.Select(g => new GateSpec(g.Metric, g.Op, g.Threshold)).ToList();
+        stage?.Invoke("loading data and computing features");
         var data = PreparedData.Load(specs, instance, repositoryRoot, features);
         var (rows, dropped, purged) = data.TrainingRows(start, end);
         if (rows.RowCount < 50)
@@ -60,6 +62,9 @@ public static class TrainActivity
             Regime = instance.Regime,
         };
         var window = (rows.Time[0], rows.Time[^1]);
+        stage?.Invoke(definition.Category is "combining" or "filtering"
+            ? $"fitting on {rows.RowCount:N0} rows of its inputs' outputs"
+            : $"training {definition.Model.Algorithm} on {rows.RowCount:N0} rows ({definition.Training.Validation.Scheme} validation, then the final fit)");
         return definition.Category switch
         {
             "combining" => Combine(definition, instance, data, rows, bundle, predictions, gates, window, dropped, purged, hyperparameters),
