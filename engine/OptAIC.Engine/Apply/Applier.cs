@@ -568,10 +568,15 @@ public sealed class Applier
             ["mean"] = outcome.Mean,
             ["outputSha256"] = artifact.Sha256,
         });
+        if (outcome.UnseenCategories.Count > 0)
+        {
+            run.Details["unseenCategories"] = outcome.UnseenCategories;
+        }
         _session.Registry.WriteRun(run);
         UpdateStatus(name, AppliedActions.Infer, desired.Infer, ctx.RunId, version, artifact.Uri, run);
         _outcomes[action.Id] = new ActionOutcome(action, "succeeded",
-            $"{outcome.RowsScored:N0} rows {outcome.From:yyyy-MM-dd}..{outcome.To:yyyy-MM-dd} with version {version} in [{outcome.Min:F3}, {outcome.Max:F3}]");
+            $"{outcome.RowsScored:N0} rows {outcome.From:yyyy-MM-dd}..{outcome.To:yyyy-MM-dd} with version {version} in [{outcome.Min:F3}, {outcome.Max:F3}]"
+            + string.Concat(outcome.UnseenCategories.Select(u => $"; {u.Value:N0} rows with a {u.Key} category unseen in training")));
         return new ActivityOutput().Set("output", artifact.Uri);
     }
 

@@ -9,6 +9,7 @@ public sealed class Frame
 {
     private readonly Dictionary<string, double[]> _numeric = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?[]> _text = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _categories = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
     public Frame(DateTime[] time, string[]? entity = null, DateTime[]? knownAt = null)
@@ -47,6 +48,14 @@ public sealed class Frame
 
     public IReadOnlyDictionary<string, string?[]> TextColumns => _text;
 
+    /// <summary>
+    /// Categorical columns (features computed from a <c>category</c> column): numeric columns whose values
+    /// are codes, code c standing for <c>Categories[name][c]</c> (NaN where the text is missing).
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]> Categories => _categories;
+
+    public bool IsCategorical(string name) => _categories.ContainsKey(name);
+
     public bool HasColumn(string name) => _numeric.ContainsKey(name) || _text.ContainsKey(name);
 
     public bool IsNumeric(string name) => _numeric.ContainsKey(name);
@@ -57,6 +66,30 @@ public sealed class Frame
         _numeric[name] = values;
         _order.Add(name);
         return this;
+    }
+
+    /// <summary>Adds a categorical column: codes into <paramref name="levels"/> (NaN for missing).</summary>
+    public Frame AddCategorical(string name, double[] codes, string[] levels)
+    {
+        AddNumeric(name, codes);
+        _categories[name] = levels;
+        return this;
+    }
+
+    /// <summary>A categorical column's values as text (null where missing).</summary>
+    public string?[] Decode(string name)
+    {
+        var levels = _categories.TryGetValue(name, out var l)
+            ? l
+            : throw new KeyNotFoundException($"no categorical column '{name}' (columns: {string.Join(", ", _order)})");
+        var codes = _numeric[name];
+        var result = new string?[codes.Length];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var c = codes[i];
+            result[i] = double.IsNaN(c) || c < 0 || c >= levels.Length ? null : levels[(int)c];
+        }
+        return result;
     }
 
     public Frame AddText(string name, string?[] values)
@@ -87,7 +120,11 @@ public sealed class Frame
         { IsEventLog = IsEventLog };
         foreach (var name in _order)
         {
-            if (_numeric.TryGetValue(name, out var numeric))
+            if (_categories.TryGetValue(name, out var levels))
+            {
+                result.AddCategorical(name, Pick(_numeric[name], rows), levels);
+            }
+            else if (_numeric.TryGetValue(name, out var numeric))
             {
                 result.AddNumeric(name, Pick(numeric, rows));
             }

@@ -14,8 +14,10 @@ public sealed class ExpressionAnalysis
         LookaheadOrigin? origin,
         IReadOnlyList<string> dependencies,
         IReadOnlyList<ExpressionDiagnostic> diagnostics,
-        IReadOnlyDictionary<CallExpr, BoundCall> calls)
+        IReadOnlyDictionary<CallExpr, BoundCall> calls,
+        string? category = null)
     {
+        Category = category;
         Text = text;
         Expression = expression;
         Reach = reach;
@@ -48,6 +50,12 @@ public sealed class ExpressionAnalysis
     public IReadOnlyList<ExpressionDiagnostic> Diagnostics { get; }
 
     public bool IsValid => Diagnostics.Count == 0;
+
+    /// <summary>
+    /// For a categorical expression (a text column, alone or lagged/led: <c>weather</c>, <c>lead(weather, 1)</c>):
+    /// the text column whose categories it yields; null for a numeric expression.
+    /// </summary>
+    public string? Category { get; }
 
     /// <summary>The exact window of relative rows read; kept signed so lag(lead(x, 5), 5) composes to zero.</summary>
     internal Reach Reach { get; }
@@ -118,9 +126,10 @@ public sealed class ExpressionAnalyzer
     /// <summary>Analyses an expression already parsed from <paramref name="text"/>.</summary>
     public ExpressionAnalysis Analyze(string text, Expr expression)
     {
-        var walk = new Walk(this, text);
+        var (allowed, category) = CategoricalOperand(expression);
+        var walk = new Walk(this, text) { AllowedText = allowed };
         var root = walk.Visit(expression);
-        return new ExpressionAnalysis(text, expression, root.Reach, root.Origin, walk.Dependencies, walk.Diagnostics, walk.Calls);
+        return new ExpressionAnalysis(text, expression, root.Reach, root.Origin, walk.Dependencies, walk.Diagnostics, walk.Calls, category);
     }
 
     /// <summary>
@@ -133,6 +142,29 @@ public sealed class ExpressionAnalyzer
         IEnumerable<string>? textColumns = null) =>
         FeatureSetAnalysis.Build(definitions, numericColumns, textColumns ?? []);
 
+    /// <summary>
+    /// A whole expression that is a text column (or a categorical feature), alone or inside lag/shift/lead:
+    /// its value is that column's category, so the expression is a categorical feature (or class label).
+    /// </summary>
+    private (IdentifierExpr? Operand, string? Category) CategoricalOperand(Expr expression)
+    {
+        switch (expression)
+        {
+            case IdentifierExpr identifier:
+                var resolved = _resolve(identifier.Name);
+                return resolved?.Kind switch
+                {
+                    NameKind.TextColumn => (identifier, identifier.Name),
+                    NameKind.Feature or NameKind.Target when resolved.Analysis?.Category is { } source => (identifier, source),
+                    _ => (null, null),
+                };
+            case CallExpr { Function: "lag" or "shift" or "lead", Arguments: [var inner, NumberExpr] }:
+                return CategoricalOperand(inner);
+            default:
+                return (null, null);
+        }
+    }
+
     private readonly record struct NodeInfo(Reach Reach, LookaheadOrigin? Origin);
 
     private sealed class Walk(ExpressionAnalyzer owner, string text)
@@ -144,6 +176,9 @@ public sealed class ExpressionAnalyzer
         public List<ExpressionDiagnostic> Diagnostics { get; } = [];
 
         public Dictionary<CallExpr, BoundCall> Calls { get; } = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>The one text reference the expression may hold as a value (see <see cref="CategoricalOperand"/>).</summary>
+        public IdentifierExpr? AllowedText { get; init; }
 
         public NodeInfo Visit(Expr expr)
         {
@@ -216,8 +251,17 @@ public sealed class ExpressionAnalyzer
                 Diagnostics.Add(new ExpressionDiagnostic(identifier.Offset, identifier.Length, message, DiagnosticCodes.UnknownName));
                 return new NodeInfo(Reach.Current, null);
             }
+            var allowed = ReferenceEquals(identifier, AllowedText);
+            if (allowed && resolved.Kind == NameKind.TextColumn)
+            {
+                return new NodeInfo(Reach.Current, null);
+            }
             switch (resolved.Kind)
             {
+                case NameKind.Feature or NameKind.Target when !allowed && resolved.Analysis?.Category is { } source:
+                    Diagnostics.Add(new ExpressionDiagnostic(identifier.Offset, identifier.Length,
+                        $"'{identifier.Name}' is categorical (the categories of column '{source}'); compare the column itself: {source} == \"a\", or {source} in (\"a\", \"b\")", DiagnosticCodes.TextColumn));
+                    return new NodeInfo(Reach.Current, null);
                 case NameKind.TextColumn:
                     Diagnostics.Add(new ExpressionDiagnostic(identifier.Offset, identifier.Length,
                         $"column '{identifier.Name}' holds text; compare it with a string to compute on it: where({identifier.Name} == \"a\", 1, 0), or {identifier.Name} in (\"a\", \"b\")", DiagnosticCodes.TextColumn));

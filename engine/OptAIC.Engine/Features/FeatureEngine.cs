@@ -65,7 +65,14 @@ public sealed class FeatureEngine
         var horizons = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var definition in Definitions)
         {
-            output.AddNumeric(definition.Name, evaluation.Result(definition.Name));
+            if (analysis.Features[definition.Name].Category is { } category)
+            {
+                output.AddCategorical(definition.Name, evaluation.Result(definition.Name), evaluation.Levels(category));
+            }
+            else
+            {
+                output.AddNumeric(definition.Name, evaluation.Result(definition.Name));
+            }
             warmUp[definition.Name] = analysis.Features[definition.Name].Lookback;
             if (definition.IsTarget)
             {
@@ -97,7 +104,35 @@ public sealed class FeatureEngine
         private double[] _gatherOut = [];
         private ExpressionAnalysis _current = null!;
 
+        private readonly Dictionary<string, (double[] Codes, string[] Levels)> _categories = new(StringComparer.Ordinal);
+
         public double[] Result(string name) => _results[name];
+
+        /// <summary>A text column's categories, in ordinal order: code c is <c>Levels(column)[c]</c>.</summary>
+        public string[] Levels(string column) => Categorical(column).Levels;
+
+        // A text column read as a value (a categorical feature) is its codes: the index of each row's
+        // text among the column's distinct texts, NaN where missing. lag and lead move codes like numbers.
+        private (double[] Codes, string[] Levels) Categorical(string column)
+        {
+            if (_categories.TryGetValue(column, out var known))
+            {
+                return known;
+            }
+            var text = source.Text(column);
+            var levels = text.OfType<string>().Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            var index = new Dictionary<string, int>(levels.Length, StringComparer.Ordinal);
+            for (var i = 0; i < levels.Length; i++)
+            {
+                index[levels[i]] = i;
+            }
+            var codes = new double[_n];
+            for (var i = 0; i < _n; i++)
+            {
+                codes[i] = text[i] is { Length: > 0 } value ? index[value] : double.NaN;
+            }
+            return _categories[column] = (codes, levels);
+        }
 
         public void Compute(string name, ExpressionAnalysis analysis)
         {
@@ -176,7 +211,11 @@ public sealed class FeatureEngine
                 case NumberExpr number:
                     return Vec.Of(number.Value);
                 case IdentifierExpr identifier:
-                    return new Vec(_results.TryGetValue(identifier.Name, out var feature) ? feature : source.Numeric(identifier.Name), 0, false);
+                    return new Vec(
+                        _results.TryGetValue(identifier.Name, out var feature) ? feature
+                        : source.IsNumeric(identifier.Name) ? source.Numeric(identifier.Name)
+                        : Categorical(identifier.Name).Codes,
+                        0, false);
                 case NegateExpr negate:
                     {
                         var x = Eval(negate.Operand);

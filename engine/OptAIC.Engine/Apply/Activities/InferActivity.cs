@@ -8,7 +8,11 @@ using OptAIC.Engine.Specs.Model;
 namespace OptAIC.Engine.Apply.Activities;
 
 /// <summary>A scoring run's output: one row per scored time (and entity), and its summary.</summary>
-public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkipped, double Min, double Max, double Mean, DateTime? From, DateTime? To);
+public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkipped, double Min, double Max, double Mean, DateTime? From, DateTime? To)
+{
+    /// <summary>Per categorical feature: rows scored with a category the model never saw in training.</summary>
+    public IReadOnlyDictionary<string, long> UnseenCategories { get; init; } = new Dictionary<string, long>();
+}
 
 /// <summary>
 /// Scores an instance's inference window with a registered version: learners through their ML.NET
@@ -36,6 +40,7 @@ public static class InferActivity
         stage?.Invoke($"scoring {rows.RowCount:N0} rows with version {version}");
 
         var output = new Frame(rows.Time, rows.Entity, rows.KnownAt);
+        var unseen = new SortedDictionary<string, long>(StringComparer.Ordinal);
         double[] scores;
         switch (definition.Category)
         {
@@ -53,7 +58,7 @@ public static class InferActivity
             default:
                 using (var model = bundle.OpenScorer(definition))
                 {
-                    var raw = Score(model, data.ToTrainingData(rows), ct);
+                    var raw = Score(model, data.ToTrainingData(rows), ct, unseen);
                     if (TrainActivity.Task(definition) == ModelTask.Multiclass)
                     {
                         scores = Classify(raw, rows.RowCount, model.OutputWidth, bundle, output);
@@ -73,7 +78,8 @@ public static class InferActivity
         var finite = scores.Where(double.IsFinite).ToArray();
         return new InferenceOutcome(output, rows.RowCount, skipped,
             finite.Length == 0 ? double.NaN : finite.Min(), finite.Length == 0 ? double.NaN : finite.Max(), finite.Length == 0 ? double.NaN : finite.Average(),
-            rows.Time[0], rows.Time[^1]);
+            rows.Time[0], rows.Time[^1])
+        { UnseenCategories = unseen };
     }
 
     /// <summary>The inference window: the spec's, or from the day after training ends.</summary>
@@ -98,8 +104,11 @@ public static class InferActivity
     }
 
     /// <summary>Scores rows in chunks through the version's scorer (ML.NET or ONNX alike).</summary>
-    internal static double[] Score(IBatchScorer model, TrainingData data, CancellationToken ct) =>
-        LearnerScoring.Raw(model, data.Features.AsSpan(0, data.Rows * data.Width), data.Rows, ct);
+    internal static double[] Score(IBatchScorer model, TrainingData data, CancellationToken ct, IDictionary<string, long>? unseen = null)
+    {
+        var features = model is TrainedModel trained ? trained.Inputs(data, unseen) : data.Features;
+        return LearnerScoring.Raw(model, features.AsSpan(0, data.Rows * data.Width), data.Rows, ct);
+    }
 
     /// <summary>A regime model's output: the most likely class as the score, and each class's probability as p_&lt;class&gt;.</summary>
     private static double[] Classify(double[] probabilities, int rows, int classes, ModelBundle bundle, Frame output)

@@ -113,7 +113,7 @@ public sealed class PreparedData
         {
             Array.Fill(labels, double.NaN);
         }
-        return new TrainingData(matrix, rows.RowCount, [.. Features], labels, rows.Time, rows.Entity);
+        return new TrainingData(matrix, rows.RowCount, [.. Features], labels, rows.Time, rows.Entity) { Categories = rows.Categories };
     }
 
     private static (Frame, int) Complete(Frame frame, IReadOnlyList<string> columns)

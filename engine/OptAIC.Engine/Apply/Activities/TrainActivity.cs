@@ -80,6 +80,11 @@ public static class TrainActivity
         var task = Task(definition);
         var trainingData = data.ToTrainingData(rows);
         var classCount = definition.Model.Classes?.Count;
+        if (data.Target is { } target && rows.Categories.TryGetValue(target, out var categories))
+        {
+            (trainingData, var classes) = ClassLabels.FromCategories(trainingData, categories, definition.Model.Classes, task, target);
+            (bundle.Classes, classCount) = ([.. classes], classes.Length);
+        }
         var request = new TrainingRequest(definition.Model.Algorithm, task, hyperparameters, instance.Seed, trainingData, classCount);
         var metrics = definition.Training.Metrics.Count > 0 ? MetricSet.Parse(definition.Training.Metrics) : MetricSet.Default(task);
         var folds = Folds(definition.Training.Validation, rows, data.Horizon);

@@ -29,7 +29,7 @@ public static class DriftDetector
                 throw new DriftConfigurationException(
                     $"column '{column.Name}' is categorical: {DriftOptions.Name(chosen.Method)} needs numbers; use jensen-shannon or psi");
             }
-            if (!current.HasColumn(column.Name) || current.IsNumeric(column.Name) != column.IsNumeric)
+            if (!current.HasColumn(column.Name) || IsNumeric(current, column.Name) != column.IsNumeric)
             {
                 throw new DriftConfigurationException(
                     $"the current data has no {(column.IsNumeric ? "numeric" : "text")} column '{column.Name}' to compare with the reference");
@@ -43,7 +43,7 @@ public static class DriftDetector
             options.Columns.TryGetValue(column.Name, out var settings);
             results[i] = column.IsNumeric
                 ? TestNumeric(column, current.Numeric(column.Name), settings, options)
-                : TestCategorical(column, current.Text(column.Name), settings);
+                : TestCategorical(column, current.IsCategorical(column.Name) ? current.Decode(column.Name) : current.Text(column.Name), settings);
         });
 
         ColumnDrift? prediction = null;
@@ -67,6 +67,8 @@ public static class DriftDetector
             PredictionDrift = prediction,
         };
     }
+
+    private static bool IsNumeric(Frame frame, string name) => frame.IsNumeric(name) && !frame.IsCategorical(name);
 
     private static ColumnDrift TestNumeric(ReferenceColumn reference, double[] values, ColumnDriftSettings? settings, DriftOptions options)
     {

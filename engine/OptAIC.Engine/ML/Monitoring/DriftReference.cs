@@ -45,8 +45,9 @@ public sealed class DriftReference
         ForEachColumn(names.Count, i =>
         {
             var name = names[i];
-            prepared[i] = reference.IsNumeric(name)
-                ? ReferenceColumn.Numeric(name, reference.Numeric(name))
+            // A categorical feature (codes of a category column) is compared by its categories.
+            prepared[i] = reference.IsCategorical(name) ? ReferenceColumn.Categorical(name, reference.Decode(name))
+                : reference.IsNumeric(name) ? ReferenceColumn.Numeric(name, reference.Numeric(name))
                 : ReferenceColumn.Categorical(name, reference.Text(name));
         });
         var prediction = predictions is null ? null : ReferenceColumn.Numeric("prediction", predictions);

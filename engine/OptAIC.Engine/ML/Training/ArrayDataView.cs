@@ -13,6 +13,9 @@ internal sealed class ArrayDataView : IDataView
     public const string FeaturesColumn = "Features";
     public const string LabelColumn = "Label";
 
+    /// <summary>ML.NET's annotation kind for [first, last] slot pairs that each hold one categorical feature.</summary>
+    private const string CategoricalSlotRanges = "CategoricalSlotRanges";
+
     private readonly float[] _features;
     private readonly int _width;
     private readonly int[]? _rows;
@@ -22,7 +25,8 @@ internal sealed class ArrayDataView : IDataView
     private readonly LabelKind _labelKind;
 
     private ArrayDataView(
-        float[] features, int width, int count, int[]? rows, double[]? labels, LabelKind kind, int classCount, int firstRow = 0)
+        float[] features, int width, int count, int[]? rows, double[]? labels, LabelKind kind, int classCount, int firstRow = 0,
+        int[]? categoricalSlotRanges = null)
     {
         _firstRow = firstRow;
         _features = features;
@@ -32,7 +36,18 @@ internal sealed class ArrayDataView : IDataView
         _labels = labels;
         _labelKind = kind;
         var builder = new DataViewSchema.Builder();
-        builder.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single, width));
+        if (categoricalSlotRanges is { Length: > 0 } ranges)
+        {
+            // LightGBM reads this annotation to treat each one-hot block as one categorical feature.
+            var annotations = new DataViewSchema.Annotations.Builder();
+            annotations.Add(CategoricalSlotRanges, new VectorDataViewType(NumberDataViewType.Int32, ranges.Length),
+                (ref VBuffer<int> value) => value = new VBuffer<int>(ranges.Length, [.. ranges]));
+            builder.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single, width), annotations.ToAnnotations());
+        }
+        else
+        {
+            builder.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single, width));
+        }
         switch (kind)
         {
             case LabelKind.Single:
@@ -67,7 +82,12 @@ internal sealed class ArrayDataView : IDataView
         new(features, width, rows, null, null, LabelKind.None, 0, firstRow);
 
     /// <summary>Features and labels of the given rows (all rows when null), typed for the task.</summary>
-    public static ArrayDataView ForTraining(TrainingData data, int[]? rows, ModelTask task, int classCount)
+    public static ArrayDataView ForTraining(TrainingData data, int[]? rows, ModelTask task, int classCount) =>
+        ForTraining(data.Features, data.Width, data, rows, task, classCount, null);
+
+    /// <summary>As above over features already expanded to <paramref name="width"/> slots, with LightGBM's categorical ranges.</summary>
+    public static ArrayDataView ForTraining(
+        float[] features, int width, TrainingData data, int[]? rows, ModelTask task, int classCount, int[]? categoricalSlotRanges)
     {
         var kind = task switch
         {
@@ -75,7 +95,7 @@ internal sealed class ArrayDataView : IDataView
             ModelTask.Multiclass => LabelKind.Key,
             _ => LabelKind.Single,
         };
-        return new(data.Features, data.Width, rows?.Length ?? data.Rows, rows, data.Labels, kind, classCount);
+        return new(features, width, rows?.Length ?? data.Rows, rows, data.Labels, kind, classCount, 0, categoricalSlotRanges);
     }
 
     public long? GetRowCount() => _count;

@@ -91,8 +91,21 @@ public static class ModelTrainer
         var trainRows = LabelledRows(data, rows, request.Task, classCount);
 
         var context = new MLContext(request.Seed);
-        var view = ArrayDataView.ForTraining(data, trainRows, request.Task, classCount);
-        var estimator = BuildEstimator(context, request.Algorithm, request.Task, parameters, request.Seed);
+        // Categorical features: the categories of the rows trained on (a fold's own), one-hot encoded.
+        var encoding = CategoryEncoding.Learn(data, trainRows);
+        ArrayDataView view;
+        if (encoding is null)
+        {
+            view = ArrayDataView.ForTraining(data, trainRows, request.Task, classCount);
+        }
+        else
+        {
+            var expanded = new float[(long)data.Rows * encoding.Width];
+            encoding.Expand(encoding.ToModelCodes(data, null), data.Rows, expanded);
+            view = ArrayDataView.ForTraining(expanded, encoding.Width, data, trainRows, request.Task, classCount,
+                request.Algorithm == "lightgbm" ? encoding.SlotRanges() : null);
+        }
+        var estimator = BuildEstimator(context, request.Algorithm, request.Task, parameters, request.Seed, encoding is not null);
         ITransformer transformer;
         try
         {
@@ -105,7 +118,7 @@ public static class ModelTrainer
                 $"{trainRows?.Length ?? data.Rows} rows: {e.Message}", e);
         }
         return new TrainedModel(context, transformer, request.Algorithm, request.Task, data.FeatureNames, classCount,
-            TrainerVersion(request.Algorithm));
+            TrainerVersion(request.Algorithm), encoding);
     }
 
     // The rows to train on; null means all rows (no copy) when every label is present.
@@ -165,7 +178,7 @@ public static class ModelTrainer
     }
 
     private static IEstimator<ITransformer> BuildEstimator(
-        MLContext context, string algorithm, ModelTask task, IReadOnlyDictionary<string, double> p, int seed)
+        MLContext context, string algorithm, ModelTask task, IReadOnlyDictionary<string, double> p, int seed, bool categorical)
     {
         switch (algorithm)
         {
@@ -173,11 +186,11 @@ public static class ModelTrainer
                 return task switch
                 {
                     ModelTask.Regression => context.Regression.Trainers.LightGbm(
-                        LightGbm(new LightGbmRegressionTrainer.Options(), p, seed)),
+                        LightGbm(new LightGbmRegressionTrainer.Options(), p, seed, categorical)),
                     ModelTask.Binary => context.BinaryClassification.Trainers.LightGbm(
-                        LightGbm(new LightGbmBinaryTrainer.Options(), p, seed)),
+                        LightGbm(new LightGbmBinaryTrainer.Options(), p, seed, categorical)),
                     _ => context.MulticlassClassification.Trainers.LightGbm(
-                        LightGbm(new LightGbmMulticlassTrainer.Options(), p, seed)),
+                        LightGbm(new LightGbmMulticlassTrainer.Options(), p, seed, categorical)),
                 };
             case "fasttree":
                 return task switch
@@ -212,7 +225,8 @@ public static class ModelTrainer
     private static TOptions LightGbm<TOptions, TOutput, TTransformer, TModel>(
         LightGbmTrainerBase<TOptions, TOutput, TTransformer, TModel>.OptionsBase options,
         IReadOnlyDictionary<string, double> p,
-        int seed)
+        int seed,
+        bool categorical)
         where TOptions : LightGbmTrainerBase<TOptions, TOutput, TTransformer, TModel>.OptionsBase, new()
         where TTransformer : ISingleFeaturePredictionTransformer<TModel>
         where TModel : class
@@ -223,6 +237,11 @@ public static class ModelTrainer
         options.NumberOfThreads = 1;
         options.Silent = true;
         options.Verbose = false;
+        if (categorical)
+        {
+            // Said explicitly: left unset, ML.NET turns categorical splits on only past 50,000 rows.
+            options.UseCategoricalSplit = true;
+        }
         if (p.TryGetValue("learningRate", out var v))
         {
             options.LearningRate = v;

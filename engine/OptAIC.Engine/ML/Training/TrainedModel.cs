@@ -29,12 +29,14 @@ public sealed class TrainedModel : IBatchScorer
     private readonly string _outputColumn;
     private readonly string[] _featureNames;
     private readonly Lazy<byte[]> _bytes;
+    private readonly CategoryEncoding? _encoding;
     private bool _disposed;
 
     internal TrainedModel(
         MLContext context, ITransformer transformer, string algorithm, ModelTask task, string[] featureNames, int classCount,
-        string trainerVersion)
+        string trainerVersion, CategoryEncoding? encoding = null)
     {
+        _encoding = encoding;
         _context = context;
         _transformer = transformer;
         _featureNames = [.. featureNames];
@@ -59,6 +61,28 @@ public sealed class TrainedModel : IBatchScorer
     public IReadOnlyList<string> FeatureNames => _featureNames;
 
     public int OutputWidth => Task == ModelTask.Multiclass ? ClassCount : 1;
+
+    /// <summary>
+    /// The categorical features and the categories the model was trained with (empty when it has none).
+    /// In <see cref="Score"/>'s rows such a feature's value is the index of its category here (-1: one the
+    /// model never saw); <see cref="Inputs"/> turns a <see cref="TrainingData"/>'s codes into those.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]> Categories => _encoding?.ByName() ?? [];
+
+    // Slots the ML.NET model reads per row: the features, with each categorical one as a one-hot block.
+    private int SlotWidth => _encoding?.Width ?? _featureNames.Length;
+
+    /// <summary>
+    /// <paramref name="data"/>'s features laid out for <see cref="Score"/>: unchanged without categorical
+    /// features; otherwise each category translated to the model's index, and the rows holding a category
+    /// the model never saw counted per feature in <paramref name="unseen"/> (they score, with no slot set).
+    /// </summary>
+    public float[] Inputs(TrainingData data, IDictionary<string, long>? unseen = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckFeatures(data.FeatureNames);
+        return _encoding is null ? data.Features : _encoding.ToModelCodes(data, unseen);
+    }
 
     /// <summary>Lower-case hex SHA-256 of <see cref="ToBytes"/>.</summary>
     public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(_bytes.Value));
@@ -112,7 +136,10 @@ public sealed class TrainedModel : IBatchScorer
         {
             throw new ModelArtifactException($"the ML.NET model inside the artifact cannot be loaded: {e.Message}", e);
         }
-        return new TrainedModel(context, transformer, header.Algorithm, header.Task, header.FeatureNames, header.ClassCount, header.TrainerVersion);
+        var encoding = header.Categories is { Count: > 0 } categories
+            ? new CategoryEncoding(header.FeatureNames, [.. header.FeatureNames.Select(n => categories.GetValueOrDefault(n))])
+            : null;
+        return new TrainedModel(context, transformer, header.Algorithm, header.Task, header.FeatureNames, header.ClassCount, header.TrainerVersion, encoding);
     }
 
     public void Score(ReadOnlySpan<float> features, int rows, Span<float> output)
@@ -132,11 +159,18 @@ public sealed class TrainedModel : IBatchScorer
             return;
         }
         var k = OutputWidth;
-        var input = ArrayPool<float>.Shared.Rent(features.Length);
+        var input = ArrayPool<float>.Shared.Rent(rows * SlotWidth);
         var scores = ArrayPool<float>.Shared.Rent(rows * k);
         try
         {
-            features.CopyTo(input);
+            if (_encoding is null)
+            {
+                features.CopyTo(input);
+            }
+            else
+            {
+                _encoding.Expand(features, rows, input);
+            }
             // Rows score independently, so large batches split into chunks scored side by side: on
             // one core a batch transform costs about what a PredictionEngine does (the trees dominate).
             var chunks = Math.Clamp(rows / MinimumRowsPerChunk, 1, Environment.ProcessorCount);
@@ -160,7 +194,7 @@ public sealed class TrainedModel : IBatchScorer
 
     private void ScoreChunk(float[] input, int firstRow, int rows, float[] scores)
     {
-        var scored = _transformer.Transform(ArrayDataView.ForScoring(input, _featureNames.Length, rows, firstRow));
+        var scored = _transformer.Transform(ArrayDataView.ForScoring(input, SlotWidth, rows, firstRow));
         var column = scored.Schema[_outputColumn];
         using var cursor = scored.GetRowCursor([column]);
         var k = OutputWidth;
@@ -201,7 +235,7 @@ public sealed class TrainedModel : IBatchScorer
         ArgumentNullException.ThrowIfNull(data);
         CheckFeatures(data.FeatureNames);
         var output = new float[data.Rows * OutputWidth];
-        Score(data.Features, data.Rows, output);
+        Score(Inputs(data), data.Rows, output);
         var result = new double[output.Length];
         for (var i = 0; i < output.Length; i++)
         {
@@ -224,12 +258,12 @@ public sealed class TrainedModel : IBatchScorer
 
     private byte[] Serialize()
     {
-        var schema = ArrayDataView.ForScoring([], _featureNames.Length, 0).Schema;
+        var schema = ArrayDataView.ForScoring([], SlotWidth, 0).Schema;
         using var raw = new MemoryStream();
         _context.Model.Save(_transformer, schema, raw);
         raw.Position = 0;
         var header = JsonSerializer.SerializeToUtf8Bytes(
-            new Header(1, Algorithm, Task, _featureNames, ClassCount, TrainerVersion), HeaderJson);
+            new Header(1, Algorithm, Task, _featureNames, ClassCount, TrainerVersion, _encoding?.ByName()), HeaderJson);
         using var result = new MemoryStream();
         result.Write(Magic);
         Span<byte> length = stackalloc byte[4];
@@ -260,5 +294,9 @@ public sealed class TrainedModel : IBatchScorer
         }
     }
 
-    private sealed record Header(int Format, string Algorithm, ModelTask Task, string[] FeatureNames, int ClassCount, string TrainerVersion);
+    // Categories: each categorical feature's categories (absent for a model without any).
+    private sealed record Header(
+        int Format, string Algorithm, ModelTask Task, string[] FeatureNames, int ClassCount, string TrainerVersion,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        Dictionary<string, string[]>? Categories = null);
 }

@@ -30,6 +30,13 @@ public sealed record TrainingData(
 {
     public int Width => FeatureNames.Length;
 
+    /// <summary>
+    /// Categorical features by name: their values in <see cref="Features"/> are codes, code c standing for
+    /// <c>Categories[name][c]</c> (NaN missing). The trainer encodes them (one-hot, or LightGBM's own
+    /// categorical splits) with the categories its training rows hold; the model keeps those by name.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]>? Categories { get; init; }
+
     /// <summary>Throws <see cref="TrainingDataException"/> when the arrays do not agree in shape.</summary>
     public void Validate()
     {
@@ -90,7 +97,7 @@ public sealed record TrainingData(
                 entities[i] = Entities![r];
             }
         }
-        return new TrainingData(features, rows.Length, FeatureNames, labels, times, entities);
+        return new TrainingData(features, rows.Length, FeatureNames, labels, times, entities) { Categories = Categories };
     }
 
     private void CheckLength(string what, int length)
