@@ -16,6 +16,7 @@ internal static class FeatureChecks
     public static void Check(LintContext ctx)
     {
         var horizons = new Dictionary<(string Set, string Target), int>();
+        var categorical = new Dictionary<(string Set, string Target), string>();
         foreach (var featureSet in ctx.Specs.FeatureSets.Values)
         {
             if (!ctx.Specs.Datasets.TryGetValue(featureSet.Value.Source, out var source))
@@ -39,6 +40,10 @@ internal static class FeatureChecks
                     continue;
                 }
                 horizons[(featureSet.Name, target.Name)] = targetAnalysis.Horizon;
+                if (targetAnalysis.Category is { } column)
+                {
+                    categorical[(featureSet.Name, target.Name)] = column;
+                }
                 if (targetAnalysis.Lookahead == 0)
                 {
                     ctx.Error("pit-target-no-lookahead", featureSet.Document, ["spec", "targets", i, "expr"],
@@ -50,12 +55,32 @@ internal static class FeatureChecks
         foreach (var instance in ctx.Specs.Instances.Values)
         {
             CheckEmbargo(ctx, instance, horizons);
+            CheckCategoricalTarget(ctx, instance, categorical);
             CheckOpenWindow(ctx, instance);
             var category = ctx.Specs.Definitions.GetValueOrDefault(instance.Value.Definition)?.Value.Category;
             if (category is "combining" or "filtering" && !inCycle.Contains(instance.Name))
             {
                 CheckInputsOutOfSample(ctx, instance);
             }
+        }
+    }
+
+    /// <summary>A target of names (a category column's, lead(weather, 1)) is a class label: the model must classify.</summary>
+    private static void CheckCategoricalTarget(LintContext ctx, Spec<ModelInstanceSpec> instance, Dictionary<(string Set, string Target), string> categorical)
+    {
+        var spec = instance.Value;
+        if (spec.Target is not { } target || spec.Features?.FeatureSet is not { } set
+            || !categorical.TryGetValue((set, target), out var column)
+            || ctx.Specs.Definitions.GetValueOrDefault(spec.Definition)?.Value is not { } definition)
+        {
+            return;
+        }
+        var task = definition.Model.Task ?? (definition.Category == "regime" ? "multiclass" : "regression");
+        if (task == "regression")
+        {
+            ctx.Error("category-task", instance.Document, ["spec", "target"],
+                $"target '{target}' is categorical (the categories of column '{column}'), but '{spec.Definition}' is a regression: " +
+                $"classify it (task multiclass or binary, or a regime model), or compare the column in the target: lead({column} == \"a\", 1)");
         }
     }
 

@@ -22,7 +22,7 @@ public static class ClassLabels
         {
             throw new TrainingDataException(
                 $"target '{target}' is categorical (its values are names such as '{categories.FirstOrDefault()}'); a regression needs a number: " +
-                "use task binary or multiclass, or compare the column in the target (where(weather == \"rain\", 1, 0))");
+                "use task binary or multiclass, or compare the column in the target (lead(column == \"a\", 1))");
         }
         string[] classes;
         if (declared is { Count: > 0 })
