@@ -6,6 +6,7 @@ using OptAIC.Benchmarks.Scenarios;
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- --filter '*Drift*'
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario lint    whole-process timings
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario serve   optaic serve under wrk, beside bare Kestrel
+//   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario center  optaic report, Chromium, serve (1,000 x 10)
 // Every class in this assembly with [Benchmark] methods is found; the baseline is marked with
 // [Benchmark(Baseline = true)] so the Ratio column shows the engine's cost against it.
 if (args is ["scenario", var name, ..])
@@ -31,8 +32,11 @@ if (args is ["scenario", var name, ..])
         case "onnx-infer":
             OnnxInferScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000, args.Length > 3 ? args[3] : "linear", args.Length > 4 ? args[4] : "apply");
             break;
+        case "center":
+            CenterScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1000, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 10);
+            break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer, serve");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer, serve, center");
             return 2;
     }
     return 0;

@@ -122,7 +122,7 @@ public static class CenterApi
         recordedBy = r.RecordedBy,
         version = r.Version,
         summary = r.Summary,
-        url = SitePaths.Run(r.Id),
+        url = SitePaths.Run(r),
     };
 
     private static object Pending(PlannedAction a) => new { id = a.Id, kind = a.Kind.ToString().ToLowerInvariant(), change = a.Change.ToString(), reasons = a.Reasons, dependsOn = a.DependsOn };

@@ -37,9 +37,13 @@ public static class CenterEndpoints
                     ? center.Html(http, $"runs:{page}", p => p.RunList(page))
                     : center.Html(http, null, p => p.RunList(page, filter));
             }
-            var id = Stem(file);
-            return center.Html(http, $"run:{id}", p => p.Data.Run(id) is { } r ? p.Run(r) : null, $"no run '{id}' in the registry");
+            return center.Html(http, null, _ => null, $"no page '{file}' of runs");
         });
+        app.MapGet("/executions/{file}", (HttpContext http, string file) => Executions(center, http, file, 1));
+        app.MapGet("/executions/{page}/{file}", (HttpContext http, string page, string file) =>
+            page.StartsWith('_') && int.TryParse(page.AsSpan(1), out var number) && number > 1
+                ? Executions(center, http, file, number)
+                : center.Html(http, null, _ => null, $"no page '{page}/{file}' of executions"));
         app.MapGet("/runs/", (HttpContext http) => center.Html(http, null, p => p.RunList(1, FilterOf(http.Request))));
 
         app.MapGet("/api/instances", (HttpContext http) => center.Json(http, "api:instances", d => CenterApi.Instances(d)));
@@ -53,6 +57,14 @@ public static class CenterEndpoints
         app.MapGet("/api/runs/{id}", (HttpContext http, string id) =>
             center.Json(http, $"api:run:{id}", d => d.Run(id) is { } r ? CenterApi.Run(d, r) : null, $"no run '{id}'"));
         return app;
+    }
+
+    private static IResult Executions(CenterService center, HttpContext http, string file, int page)
+    {
+        var name = Stem(file);
+        return center.Html(http, $"executions:{name}:{page}",
+            p => p.Data.Instance(name) is { } i && page <= CenterPages.ExecutionPages(i) ? p.Executions(i, page) : null,
+            $"no runs page {page} of an instance named '{name}'");
     }
 
     private static int? Page(string file, string prefix) =>

@@ -169,6 +169,9 @@ public sealed class CenterRun
     public IReadOnlyList<RunActivity> Activities { get; init; } = [];
 
     public TimeSpan? Duration => Finished is { } end ? end - Started : null;
+
+    /// <summary>The page of its instance's executions that shows it (1 for the newest <see cref="CenterPages.RunsPerPage"/>).</summary>
+    public int Page { get; internal set; } = 1;
 }
 
 public sealed record RunActivity(string Step, int Attempt, string Outcome, DateTimeOffset At, string? Error);
@@ -362,6 +365,10 @@ public static class CenterReader
             });
         }
         runs.Sort((a, b) => b.Started != a.Started ? b.Started.CompareTo(a.Started) : string.CompareOrdinal(a.Id, b.Id));
+        for (var r = 0; r < runs.Count; r++)
+        {
+            runs[r].Page = (r / CenterPages.RunsPerPage) + 1;
+        }
 
         var latestMonitorRun = status?.Applied.GetValueOrDefault(AppliedActions.Monitor)?.RunId;
         var latestMonitoring = latestMonitorRun is not null && monitoringByRun.TryGetValue(latestMonitorRun, out var m)

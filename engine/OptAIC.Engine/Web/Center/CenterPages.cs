@@ -23,7 +23,10 @@ public static class SitePaths
 
     public static string RunsPage(int page) => page <= 1 ? Runs : $"runs/_page-{page}.html";
 
-    public static string Run(string id) => $"runs/{id}.html";
+    /// <summary>A run's deep link: its section of its instance's execution page (runs, newest first, <see cref="CenterPages.RunsPerPage"/> a page).</summary>
+    public static string Run(CenterRun run) => $"{Executions(run.Instance, run.Page)}#{run.Id}";
+
+    public static string Executions(string instance, int page) => page <= 1 ? $"executions/{instance}.html" : $"executions/_{page}/{instance}.html";
 }
 
 /// <summary>A filter of the Execution view (instance, kind, status); empty fields match everything.</summary>
@@ -45,11 +48,17 @@ public sealed class CenterPages(CenterData data, bool live = false)
     /// <summary>Instances per page of the Model Instance list, runs per page of the Execution view: pages stay far below 300 KB.</summary>
     public const int PageSize = 200;
 
+    /// <summary>Runs shown in full on one page of an instance's executions.</summary>
+    public const int RunsPerPage = 40;
+
+    /// <summary>The Execution view lists the newest this many runs unfiltered; every run is on its instance's runs pages.</summary>
+    public const int MaxListedRuns = 1000;
+
     public CenterData Data { get; } = data;
 
     public int InstancePages => Math.Max(1, (Data.Instances.Count + PageSize - 1) / PageSize);
 
-    public int RunPages => Math.Max(1, (Data.Runs.Count + PageSize - 1) / PageSize);
+    public int RunPages => Math.Max(1, (Math.Min(Data.Runs.Count, MaxListedRuns) + PageSize - 1) / PageSize);
 
     // ---- Model Instance view -----------------------------------------------------------------------------
 
@@ -90,7 +99,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
             h.Raw(i.Latest is { } l ? $"<a href=\"{Svg.Esc(h.To(SitePaths.Version(i.Name, l)))}\">v{l}</a>" : "–").Raw("</td><td>");
             h.Text(i.KeyMetric is null ? "" : $"{i.KeyMetric} {(i.KeyMetricValue is { } v ? Format.Number(v) : "")}").Raw("</td><td>");
             h.Raw(Svg.Sparkline([.. i.KeyMetricHistory.Select(m => m.Value)], $"{i.KeyMetric} across {i.Versions.Count} versions")).Raw("</td><td>");
-            h.Raw(i.Runs.Count > 0 ? $"<a href=\"{Svg.Esc(h.To(SitePaths.Run(i.Runs[0].Id)))}\">{Svg.Esc(i.Runs[0].Kind)} {Svg.Esc(Format.Time(i.Runs[0].Started))}</a>" : "–").Raw("</td>");
+            h.Raw(i.Runs.Count > 0 ? $"<a href=\"{Svg.Esc(h.To(SitePaths.Run(i.Runs[0])))}\">{Svg.Esc(i.Runs[0].Kind)} {Svg.Esc(Format.Time(i.Runs[0].Started))}</a>" : "–").Raw("</td>");
             if (live)
             {
                 h.Raw("<td>").Text(Data.Plan?.For(i.Name).Count() is > 0 and var pending ? $"{pending} change(s)" : "").Raw("</td>");
@@ -192,7 +201,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
                     h.Raw("<td class=\"num\">").Text(ver.Metrics.TryGetValue(m, out var value) ? Format.Number(value) : "").Raw("</td>");
                 }
                 h.Raw("<td>").Text(ver.TrainingWindow is { } w ? $"{w.From:yyyy-MM-dd}..{w.To:yyyy-MM-dd}, {w.Rows} rows" : "").Raw("</td><td>");
-                h.Raw(ver.TrainingRun is { } run && Data.Run(run) is not null ? $"<a href=\"{Svg.Esc(h.To(SitePaths.Run(run)))}\">{Svg.Esc(run)}</a>" : Svg.Esc(ver.TrainingRun ?? "")).Raw("</td><td><code>").Text(Short(ver.Artifact.Sha256, 12)).Raw("</code> ").Text(Bytes(ver.Artifact.Bytes)).Raw("</td></tr>");
+                h.Raw(ver.TrainingRun is { } run && Data.Run(run) is { } trainingRun ? $"<a href=\"{Svg.Esc(h.To(SitePaths.Run(trainingRun)))}\">{Svg.Esc(run)}</a>" : Svg.Esc(ver.TrainingRun ?? "")).Raw("</td><td><code>").Text(Short(ver.Artifact.Sha256, 12)).Raw("</code> ").Text(Bytes(ver.Artifact.Bytes)).Raw("</td></tr>");
             }
             h.Raw("</tbody></table></div>");
         }
@@ -223,7 +232,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         }
         else
         {
-            h.Raw("<p>Latest report: <a href=\"").Attr(h.To(SitePaths.Run(latest.RunId))).Raw("\">").Text(latest.RunId).Raw("</a>, ").Text(Format.Time(latest.At)).Raw(". ")
+            h.Raw("<p>Latest report: ").Raw(Data.Run(latest.RunId) is { } monitorRun ? $"<a href=\"{Svg.Esc(h.To(SitePaths.Run(monitorRun)))}\">{Svg.Esc(latest.RunId)}</a>" : Svg.Esc(latest.RunId)).Raw(", ").Text(Format.Time(latest.At)).Raw(". ")
                 .Text(MonitoringSummary(latest)).Raw("</p>");
             var ics = i.MonitoringHistory.Where(m => m.RollingRankIc is not null).Select(m => (m.At.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), m.RollingRankIc!.Value)).ToList();
             if (ics.Count > 0)
@@ -290,11 +299,16 @@ public sealed class CenterPages(CenterData data, bool live = false)
         var path = SitePaths.RunsPage(page);
         var h = new Html(path);
         var runs = filter.IsEmpty ? Data.Runs : [.. Data.Runs.Where(filter.Matches)];
-        var pages = Math.Max(1, (runs.Count + PageSize - 1) / PageSize);
-        var shown = runs.Skip((page - 1) * PageSize).Take(PageSize).ToList();
+        var listed = filter.IsEmpty ? Math.Min(runs.Count, MaxListedRuns) : runs.Count;
+        var pages = Math.Max(1, (listed + PageSize - 1) / PageSize);
+        var shown = runs.Skip((page - 1) * PageSize).Take(Math.Min(PageSize, Math.Max(0, listed - ((page - 1) * PageSize)))).ToList();
         h.Raw("<h1>Executions</h1><p class=\"lead\">").Text($"{runs.Count} run(s)").Raw(": train, import, infer, monitor, and stage changes (promote, archive).</p>");
+        if (listed < runs.Count)
+        {
+            h.Raw("<p>").Text($"The newest {listed} are listed here; every run is on its instance's runs page (from the instance's page).").Raw("</p>");
+        }
         h.Raw("<form class=\"filters\" method=\"get\" action=\"").Attr(h.To(SitePaths.Runs)).Raw("\" aria-label=\"Filter runs\">");
-        Select(h, "instance", "Instance", Data.Instances.Select(i => i.Name), filter.Instance);
+        h.Raw("<label>Instance <input name=\"instance\" size=\"16\" value=\"").Attr(filter.Instance ?? "").Raw("\"></label> ");
         Select(h, "kind", "Kind", ["train", "import", "infer", "monitor", "promote", "archive"], filter.Kind);
         Select(h, "status", "Status", ["succeeded", "failed", "cancelled"], filter.Status);
         h.Raw("<button type=\"submit\">Filter</button> <a href=\"").Attr(h.To(SitePaths.Runs)).Raw("\">Clear</a>");
@@ -303,17 +317,40 @@ public sealed class CenterPages(CenterData data, bool live = false)
             h.Raw("<p class=\"meta\" id=\"filter-note\">In the static site the filter applies to the runs of this page.</p>");
         }
         h.Raw("</form>");
-        h.Raw("<figure>").Raw(Svg.Timeline("Run timeline", shown, r => h.To(SitePaths.Run(r.Id)))).Raw("<figcaption>Runs of this page on a time line, one lane per kind; green succeeded, red failed, grey cancelled.</figcaption></figure>");
+        h.Raw("<figure>").Raw(Svg.Timeline("Run timeline", shown, r => h.To(SitePaths.Run(r)))).Raw("<figcaption>Runs of this page on a time line, one lane per kind; green succeeded, red failed, grey cancelled.</figcaption></figure>");
         RunTable(h, shown, pages > 1 ? $"Runs, newest first, page {page} of {pages}" : "Runs, newest first", showInstance: true);
         Pager(h, page, pages, SitePaths.RunsPage, filter);
         return Page(h, "Executions", "runs", live ? null : FilterScript);
     }
 
-    public string Run(CenterRun run)
+    /// <summary>Pages of an instance's executions (at least one).</summary>
+    public static int ExecutionPages(CenterInstance i) => Math.Max(1, (i.Runs.Count + RunsPerPage - 1) / RunsPerPage);
+
+    /// <summary>An instance's runs in full, newest first, one section per run (its deep link is the section's id).</summary>
+    public string Executions(CenterInstance i, int page = 1)
     {
-        var h = new Html(SitePaths.Run(run.Id));
-        h.Raw("<p class=\"crumbs\"><a href=\"").Attr(h.To(SitePaths.Instance(run.Instance))).Raw("\">").Text(run.Instance).Raw("</a> › ").Text($"{run.Kind} run").Raw("</p>");
-        h.Raw("<h1>").Text($"{run.Kind} {run.Id}").Raw(" ").Raw(Badge(run.Status, run.Status)).Raw("</h1>");
+        var h = new Html(SitePaths.Executions(i.Name, page));
+        var pages = ExecutionPages(i);
+        var runs = i.Runs.Skip((page - 1) * RunsPerPage).Take(RunsPerPage).ToList();
+        h.Raw("<p class=\"crumbs\"><a href=\"").Attr(h.To(SitePaths.Instance(i.Name))).Raw("\">").Text(i.Name).Raw("</a> › runs</p>");
+        h.Raw("<h1>Runs of ").Text(i.Name).Raw("</h1><p class=\"lead\">").Text(pages > 1 ? $"{i.Runs.Count} run(s), newest first; page {page} of {pages}." : $"{i.Runs.Count} run(s), newest first.").Raw("</p>");
+        h.Raw("<nav class=\"toc\" aria-label=\"Runs on this page\"><ul>");
+        foreach (var run in runs)
+        {
+            h.Raw("<li><a href=\"#").Attr(run.Id).Raw("\">").Text($"{Format.Time(run.Started)} {run.Kind} {run.Status}").Raw("</a></li>");
+        }
+        h.Raw("</ul></nav>");
+        foreach (var run in runs)
+        {
+            RunSection(h, run);
+        }
+        Pager(h, page, pages, p => SitePaths.Executions(i.Name, p));
+        return Page(h, $"Runs of {i.Name}", "runs");
+    }
+
+    private void RunSection(Html h, CenterRun run)
+    {
+        h.Raw("<article class=\"run\" id=\"").Attr(run.Id).Raw("\" aria-labelledby=\"").Attr(run.Id).Raw("-h\"><h2 id=\"").Attr(run.Id).Raw("-h\">").Text($"{run.Kind} {run.Id}").Raw(" ").Raw(Badge(run.Status, run.Status)).Raw("</h2>");
         if (run.Summary is not null)
         {
             h.Raw("<p class=\"lead\">").Text(run.Summary).Raw("</p>");
@@ -334,7 +371,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         h.Raw("</dl>");
         if (run.Error is { } error)
         {
-            h.Raw("<div class=\"error\"><h2>Error</h2><p>").Text(error).Raw("</p></div>");
+            h.Raw("<div class=\"error\"><h3>Error</h3><p>").Text(error).Raw("</p></div>");
         }
         if (run.Metrics.Count > 0)
         {
@@ -356,7 +393,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         }
         if (run.Monitoring is { } m)
         {
-            MonitoringDetail(h, m);
+            MonitoringDetail(h, m, run.Id);
         }
         if (run.Activities.Count > 0)
         {
@@ -369,7 +406,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         }
         if (run.Outputs.Count > 0)
         {
-            h.Raw("<h2>Outputs</h2><ul>");
+            h.Raw("<h3>Outputs</h3><ul>");
             foreach (var output in run.Outputs)
             {
                 h.Raw("<li><code>").Text(output).Raw("</code></li>");
@@ -385,8 +422,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
             }
             h.Raw("</tbody></table>");
         }
-        h.Raw("<p><a href=\"").Attr(h.To(SitePaths.Instance(run.Instance))).Raw("\" id=\"back\">Back to ").Text(run.Instance).Raw("</a> · <a href=\"").Attr(h.To(SitePaths.Runs)).Raw("\">All runs</a></p>");
-        return Page(h, $"{run.Kind} {run.Id}", "runs");
+        h.Raw("<p><a class=\"back\" href=\"").Attr(h.To(SitePaths.Instance(run.Instance))).Raw("\">Back to ").Text(run.Instance).Raw("</a> · <a href=\"").Attr(h.To(SitePaths.Runs)).Raw("\">All runs</a></p></article>");
     }
 
     /// <summary>A 404 page in the site's look, for unknown instances or runs under <c>serve</c>.</summary>
@@ -399,12 +435,12 @@ public sealed class CenterPages(CenterData data, bool live = false)
 
     // ---- Parts ---------------------------------------------------------------------------------------------
 
-    private void MonitoringDetail(Html h, MonitoringView m)
+    private void MonitoringDetail(Html h, MonitoringView m, string id)
     {
-        h.Raw("<section aria-labelledby=\"report-h\"><h2 id=\"report-h\">Monitoring report</h2><p>").Text(MonitoringSummary(m)).Raw("</p>");
+        h.Raw("<section aria-labelledby=\"").Attr(id).Raw("-report\"><h3 id=\"").Attr(id).Raw("-report\">Monitoring report</h4><p>").Text(MonitoringSummary(m)).Raw("</p>");
         if (m.Alerts.Count > 0 || m.Raised.Count > 0)
         {
-            h.Raw("<h3>Alerts by severity</h3>");
+            h.Raw("<h4>Alerts by severity</h4>");
             foreach (var group in m.Alerts.GroupBy(a => a.Severity).OrderBy(g => SeverityRank(g.Key)))
             {
                 h.Raw("<p>").Raw(Badge(group.Key, group.Key)).Raw("</p><ul>");
@@ -426,7 +462,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         }
         if (m.Performance is { } p)
         {
-            h.Raw("<h3>Performance once labels arrived</h3><dl class=\"facts\">");
+            h.Raw("<h4>Performance once labels arrived</h4><dl class=\"facts\">");
             Fact(h, "Rolling rank IC", p.RollingRankIc is { } ic ? Format.Number(ic) : null);
             Fact(h, "Rolling hit rate", p.RollingHitRate is { } hr ? Format.Number(hr) : null);
             Fact(h, "Mean rank IC", p.MeanRankIc is { } mean ? Format.Number(mean) : null);
@@ -441,7 +477,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         var rows = m.Columns.Concat(m.Prediction is { } pr ? [pr] : []).ToList();
         if (rows.Count > 0)
         {
-            h.Raw("<div class=\"scroll\"><table id=\"drift\"><caption>Drift per feature (and the prediction)</caption><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Method</th><th scope=\"col\">Statistic</th><th scope=\"col\">Threshold</th><th scope=\"col\">Drifted</th><th scope=\"col\">PSI</th><th scope=\"col\">KS</th><th scope=\"col\">Reference rows</th><th scope=\"col\">Current rows</th></tr></thead><tbody>");
+            h.Raw("<div class=\"scroll\"><table class=\"drift\" id=\"drift-").Attr(id).Raw("\"><caption>Drift per feature (and the prediction)</caption><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Method</th><th scope=\"col\">Statistic</th><th scope=\"col\">Threshold</th><th scope=\"col\">Drifted</th><th scope=\"col\">PSI</th><th scope=\"col\">KS</th><th scope=\"col\">Reference rows</th><th scope=\"col\">Current rows</th></tr></thead><tbody>");
             foreach (var r in rows)
             {
                 h.Raw("<tr><th scope=\"row\">").Text(r.Column).Raw("</th><td>").Text(r.Method ?? "").Raw("</td><td class=\"num\">").Text(N(r.Statistic)).Raw("</td><td class=\"num\">").Text(N(r.Threshold)).Raw("</td><td>")
@@ -452,7 +488,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
             var drawn = rows.Where(r => r.Edges is not null && r.Reference is not null && r.Current is not null).ToList();
             if (drawn.Count > 0)
             {
-                h.Raw("<h3>Reference and current distributions</h3><div class=\"grid\">");
+                h.Raw("<h4>Reference and current distributions</h4><div class=\"grid\">");
                 foreach (var r in drawn)
                 {
                     h.Raw("<figure>").Raw(Svg.Histogram($"{r.Column}: reference against current", r.Edges!, r.Reference!, r.Current!)).Raw("<figcaption>").Text(r.Column).Raw(": reference outlined, current filled</figcaption></figure>");
@@ -486,7 +522,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         var inputs = i.Inputs.Select(n => new Svg.Node(n, "input", h.To(SitePaths.Instance(n)), Data.Instance(n)?.Production is { } v ? $"production v{v}" : "instance")).ToList();
         var latestInference = i.Runs.FirstOrDefault(r => r.Kind == "infer" && r.Status == "succeeded");
         var outputs = version.Lineage.Outputs.Concat(latestInference?.Outputs ?? []).Distinct(StringComparer.Ordinal)
-            .Select(o => new Svg.Node(OutputName(o), "output", latestInference is null ? null : h.To(SitePaths.Run(latestInference.Id)), $"predictions {Short(Path.GetFileNameWithoutExtension(o), 12)}")).ToList();
+            .Select(o => new Svg.Node(OutputName(o), "output", latestInference is null ? null : h.To(SitePaths.Run(latestInference)), $"predictions {Short(Path.GetFileNameWithoutExtension(o), 12)}")).ToList();
         var readers = i.ReadBy.Select(n => new Svg.Node(n, "reader", h.To(SitePaths.Instance(n)), Data.Instance(n)?.Category ?? "reader")).ToList();
         var versionNode = new Svg.Node($"{i.Name} v{version.Version}", "version", h.To(SitePaths.Version(i.Name, version.Version)), version.Algorithm ?? "model");
         h.Raw("<figure>").Raw(Svg.Flow($"Lineage of {i.Name} v{version.Version}", [[.. datasets, .. inputs], [versionNode], outputs, readers])).Raw("<figcaption>Dataset content versions and input instances, the model version, its prediction outputs, and the combiners and filters that read them.</figcaption></figure>");
@@ -528,7 +564,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         h.Raw("<th scope=\"col\">Kind</th><th scope=\"col\">Status</th><th scope=\"col\">Duration</th><th scope=\"col\">Version</th><th scope=\"col\">Recorded by</th><th scope=\"col\">Outcome</th></tr></thead><tbody>");
         foreach (var r in runs)
         {
-            h.Raw("<tr data-instance=\"").Attr(r.Instance).Raw("\" data-kind=\"").Attr(r.Kind).Raw("\" data-status=\"").Attr(r.Status).Raw("\"><td><a href=\"").Attr(h.To(SitePaths.Run(r.Id))).Raw("\">").Text(Format.Time(r.Started)).Raw("</a></td>");
+            h.Raw("<tr data-instance=\"").Attr(r.Instance).Raw("\" data-kind=\"").Attr(r.Kind).Raw("\" data-status=\"").Attr(r.Status).Raw("\"><td><a href=\"").Attr(h.To(SitePaths.Run(r))).Raw("\">").Text(Format.Time(r.Started)).Raw("</a></td>");
             if (showInstance)
             {
                 h.Raw("<td><a href=\"").Attr(h.To(SitePaths.Instance(r.Instance))).Raw("\">").Text(r.Instance).Raw("</a></td>");
@@ -638,7 +674,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
     /// <summary>Filters the Execution view's rows by the query (?instance=&amp;kind=&amp;status=), for the static site where no server does it.</summary>
     private const string FilterScript =
         "(function(){var q=new URLSearchParams(location.search),f=['instance','kind','status'],n=0;" +
-        "f.forEach(function(k){var s=document.querySelector('select[name='+k+']');if(s&&q.get(k))s.value=q.get(k);});" +
+        "f.forEach(function(k){var s=document.querySelector('[name='+k+']');if(s&&q.get(k))s.value=q.get(k);});" +
         "document.querySelectorAll('table.runs tbody tr').forEach(function(r){var ok=f.every(function(k){var v=q.get(k);return !v||r.dataset[k]===v;});r.hidden=!ok;if(ok)n++;});" +
         "var c=document.querySelector('table.runs caption');if(c&&f.some(function(k){return q.get(k);}))c.textContent+=' ('+n+' shown by the filter)';})();";
 
@@ -658,7 +694,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.5rem 0}dt{font-weight:600}dd{margin:0}" +
         ".toc a{margin-right:.8rem}figure{margin:.5rem 0 1rem}figcaption{color:var(--muted);font-size:.9em}svg.chart{max-width:100%;height:auto}svg text{fill:#1b1b1b}" +
         ".grid{display:flex;flex-wrap:wrap;gap:1rem}.error{border-left:4px solid #b3261e;padding:.2rem 1rem;background:#fce8e6}.card{border:1px solid var(--line);padding:0 1rem;border-radius:6px}" +
-        ".filters label{margin-right:.6rem}.pager{margin:.5rem 0}.pager a,.pager span{margin-right:.4rem}code{font-size:.92em}";
+        ".filters label{margin-right:.6rem}article.run{border-top:2px solid var(--line);margin-top:1.5rem}article.run:target{background:#fffbe6}.pager{margin:.5rem 0}.pager a,.pager span{margin-right:.4rem}code{font-size:.92em}";
 
     /// <summary>An HTML body being written: text is escaped, and links are made relative to the page's own path.</summary>
     private sealed class Html(string path)

@@ -9,7 +9,7 @@ public sealed record StaticSiteResult(string Folder, int Pages, int JsonFiles, l
 /// <summary>
 /// <c>optaic report --out DIR</c>: the Center as a static site from the registry in Git alone, <c>DIR/index.html</c>
 /// its entry. Every page is self-contained (inline CSS and SVG, no request anywhere), every link relative, so the
-/// folder opens from disk or from GitHub Pages. The API's JSON is written beside it under <c>api/</c>.
+/// folder opens from disk or from GitHub Pages. The instance list's JSON is written beside it as <c>api/instances.json</c>.
 /// </summary>
 public static class StaticSite
 {
@@ -23,7 +23,15 @@ public static class StaticSite
         Directory.CreateDirectory(root);
         Directory.CreateDirectory(Path.Combine(root, "instances"));
         Directory.CreateDirectory(Path.Combine(root, "runs"));
-        Directory.CreateDirectory(Path.Combine(root, "api", "instances"));
+        Directory.CreateDirectory(Path.Combine(root, "executions"));
+        Directory.CreateDirectory(Path.Combine(root, "api"));
+        foreach (var instance in data.Instances)
+        {
+            for (var p = 2; p <= CenterPages.ExecutionPages(instance); p++)
+            {
+                Directory.CreateDirectory(Path.Combine(root, "executions", $"_{p}"));
+            }
+        }
         var pages = new CenterPages(data);
         var jobs = new List<(string Path, Func<byte[]> Render, bool Page)>();
         for (var p = 1; p <= pages.InstancePages; p++)
@@ -39,14 +47,16 @@ public static class StaticSite
         foreach (var instance in data.Instances)
         {
             jobs.Add((SitePaths.Instance(instance.Name), () => Utf8.GetBytes(pages.Instance(instance)), true));
-            jobs.Add(($"api/instances/{instance.Name}.json", () => CenterApi.Serialize(CenterApi.Instance(data, instance)), false));
         }
-        foreach (var run in data.Runs)
+        foreach (var instance in data.Instances)
         {
-            jobs.Add((SitePaths.Run(run.Id), () => Utf8.GetBytes(pages.Run(run)), true));
+            for (var p = 1; p <= CenterPages.ExecutionPages(instance); p++)
+            {
+                var page = p;
+                jobs.Add((SitePaths.Executions(instance.Name, page), () => Utf8.GetBytes(pages.Executions(instance, page)), true));
+            }
         }
         jobs.Add(("api/instances.json", () => CenterApi.Serialize(CenterApi.Instances(data)), false));
-        jobs.Add(("api/runs.json", () => CenterApi.Serialize(CenterApi.Runs(data, new RunFilter(), 1, int.MaxValue)), false));
 
         var sizes = new long[jobs.Count];
         Parallel.For(0, jobs.Count, i =>
@@ -75,9 +85,9 @@ public static class StaticSite
     private static void RemoveStale(string root, IEnumerable<string> written)
     {
         var keep = new HashSet<string>(written.Select(w => Path.GetFullPath(Path.Combine(root, w))), StringComparer.Ordinal);
-        foreach (var sub in new[] { "instances", "runs", Path.Combine("api", "instances") })
+        foreach (var sub in new[] { "instances", "runs", "executions", "api" })
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, sub)))
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, sub), "*", sub == "executions" ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
             {
                 if ((file.EndsWith(".html", StringComparison.Ordinal) || file.EndsWith(".json", StringComparison.Ordinal)) && !keep.Contains(file))
                 {

@@ -51,12 +51,15 @@ public sealed class CenterServeTests : IDisposable
         var runId = runs.RootElement.GetProperty("runs")[0].GetProperty("id").GetString()!;
         using var run = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{runId}", UriKind.Relative)));
         run.RootElement.GetProperty("run").GetProperty("recordedBy").GetString().ShouldBe(_git.HeadCommit);
+        var url = run.RootElement.GetProperty("run").GetProperty("url").GetString()!;
+        url.ShouldBe($"executions/inst-0000.html#{runId}");
+        (await http.GetStringAsync(new Uri("/" + url.Split('#')[0], UriKind.Relative))).ShouldContain($"id=\"{runId}\"");
         (await http.GetStringAsync(new Uri("/runs/index.html?status=failed", UriKind.Relative))).ShouldContain("0 run(s)");
 
         using var missing = await http.GetAsync(new Uri("/api/instances/nope", UriKind.Relative));
         missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await missing.Content.ReadAsStringAsync()).ShouldContain("no instance named 'nope'");
-        using var missingPage = await http.GetAsync(new Uri("/runs/nope.html", UriKind.Relative));
+        using var missingPage = await http.GetAsync(new Uri("/executions/nope.html", UriKind.Relative));
         missingPage.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         missingPage.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
         using var write = await http.PostAsync(new Uri("/api/instances", UriKind.Relative), new StringContent("{}"));

@@ -36,7 +36,8 @@ public sealed class ReportTests : IDisposable
         data.Runs.Count.ShouldBeGreaterThanOrEqualTo(18);
         foreach (var run in data.Runs)
         {
-            File.Exists(_out.File($"runs/{run.Id}.html")).ShouldBeTrue(run.Id);
+            var link = SitePaths.Run(run);
+            File.ReadAllText(_out.File(link[..link.IndexOf('#', StringComparison.Ordinal)])).ShouldContain($"<article class=\"run\" id=\"{run.Id}\"", customMessage: run.Id);
         }
         using var api = JsonDocument.Parse(File.ReadAllBytes(_out.File("api/instances.json")));
         api.RootElement.GetProperty("instances").GetArrayLength().ShouldBe(6);
@@ -76,7 +77,7 @@ public sealed class ReportTests : IDisposable
 
         var site = StaticSite.Write(CenterReader.Read(empty.Path), _out.Path);
 
-        site.Pages.ShouldBe(2);
+        site.Pages.ShouldBe(2); // the instance list and the Execution view
         File.ReadAllText(_out.File("index.html")).ShouldContain("0 instance(s), 0 run(s)");
     }
 }

@@ -45,7 +45,7 @@ public sealed class ServeBrowserTests(BrowserFixture browser, ServeBrowserTests.
         await watched.Screenshot("serve-instances");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "spx-ensemble", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/instances/spx-ensemble.html");
+        await page.WaitForURLAsync("**/instances/spx-ensemble.html", Arrived);
         (await page.Locator("#pending-h").InnerTextAsync()).ShouldBe("Pending plan changes");
         (await page.Locator("section[aria-labelledby=lineage] svg").CountAsync()).ShouldBe(1);
         await watched.Screenshot("serve-instance-spx-ensemble");
@@ -61,10 +61,10 @@ public sealed class ServeBrowserTests(BrowserFixture browser, ServeBrowserTests.
         await page.GotoAsync(server.Url("/instances/spx-regime.html"));
 
         await page.Locator("section[aria-labelledby=runs] table.runs tbody tr a").First.ClickAsync();
-        await page.WaitForURLAsync("**/runs/*.html");
+        await page.WaitForURLAsync("**/executions/spx-regime.html#*", Arrived);
         (await page.Locator("h1").InnerTextAsync()).ShouldContain("spx-regime");
-        await page.Locator("#back").ClickAsync();
-        await page.WaitForURLAsync("**/instances/spx-regime.html");
+        await page.Locator("article.run:target a.back").ClickAsync();
+        await page.WaitForURLAsync("**/instances/spx-regime.html", Arrived);
 
         await page.GotoAsync(server.Url("/runs/index.html"));
         var all = await page.Locator("table.runs tbody tr").CountAsync();
@@ -72,8 +72,11 @@ public sealed class ServeBrowserTests(BrowserFixture browser, ServeBrowserTests.
         await watched.Screenshot("serve-executions");
         await page.SelectOptionAsync("select[name=kind]", "train");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/runs/index\\.html\\?.*kind=train"));
+        await page.WaitForURLAsync(new Regex("/runs/index\\.html\\?.*kind=train"), Arrived);
         (await page.Locator("table.runs tbody tr").CountAsync()).ShouldBe(6);
         watched.ShouldBeClean();
     }
+
+    /// <summary>A navigation counts once its document is parsed (a loaded machine may be slow to fire load).</summary>
+    private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
 }

@@ -63,15 +63,16 @@ public sealed class StaticSiteBrowserTests(BrowserFixture browser, StaticSiteBro
         await page.GotoAsync(site.Index);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "spx-linear", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/instances/spx-linear.html");
+        await page.WaitForURLAsync("**/instances/spx-linear.html", Arrived);
         var firstRun = page.Locator("section[aria-labelledby=runs] table.runs tbody tr a").First;
         await firstRun.ClickAsync();
-        await page.WaitForURLAsync("**/runs/*.html");
+        await page.WaitForURLAsync("**/executions/spx-linear.html#*", Arrived);
         (await page.Locator("h1").InnerTextAsync()).ShouldContain("spx-linear");
+        (await page.Locator("article.run:target").CountAsync()).ShouldBe(1);
         await watched.Screenshot("static-run");
 
-        await page.Locator("#back").ClickAsync();
-        await page.WaitForURLAsync("**/instances/spx-linear.html");
+        await page.Locator("article.run:target a.back").ClickAsync();
+        await page.WaitForURLAsync("**/instances/spx-linear.html", Arrived);
         (await page.Locator("h1").InnerTextAsync()).ShouldStartWith("spx-linear");
         await page.GoBackAsync();
         (await page.Locator("h1").InnerTextAsync()).ShouldContain("spx-linear");
@@ -95,10 +96,13 @@ public sealed class StaticSiteBrowserTests(BrowserFixture browser, StaticSiteBro
         (await page.Locator("table.runs tbody tr:not([hidden])").CountAsync()).ShouldBe(data.Runs.Count(r => r.Instance == "spx-regime" && r.Kind == "monitor"));
 
         var monitor = data.Runs.First(r => r.Instance == "spx-alpha" && r.Kind == "monitor");
-        await page.GotoAsync(site.Url($"runs/{monitor.Id}.html"));
-        (await page.Locator("table#drift tbody tr").CountAsync()).ShouldBe(14); // 13 features and the prediction
-        (await page.GetByText("Alerts by severity").CountAsync()).ShouldBe(1);
+        await page.GotoAsync(site.Url(SitePaths.Run(monitor).Split('#')[0]) + "#" + monitor.Id);
+        (await page.Locator($"[id='drift-{monitor.Id}'] tbody tr").CountAsync()).ShouldBe(14); // 13 features and the prediction
+        (await page.Locator("article.run:target").GetByText("Alerts by severity").CountAsync()).ShouldBe(1);
         await watched.Screenshot("static-monitoring-run");
         watched.ShouldBeClean();
     }
+
+    /// <summary>A navigation counts once its document is parsed (a loaded machine may be slow to fire load).</summary>
+    private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
 }
