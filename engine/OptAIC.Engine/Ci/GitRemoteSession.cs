@@ -239,7 +239,7 @@ public sealed class GitRemoteSession : IDisposable
             {
                 return new PushOutcome(PushStatus.Pushed, null);
             }
-            var remoteSaid = error.Result.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("remote:", StringComparison.Ordinal) && l.Length > 7).Select(l => l[7..].Trim());
+            var remoteSaid = error.Result.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("remote:", StringComparison.Ordinal) && l.Length > 7).Select(l => l[7..].Trim()).ToList();
             // Porcelain: "!\t<src>:<dst>\t[rejected] (fetch first)" or "[remote rejected] (pre-receive hook declined)".
             var rejected = output.Split('\n').Where(l => l.StartsWith('!')).Select(l => l.Split('\t').Last().Trim()).ToList();
             var errors = error.Result.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("error:", StringComparison.Ordinal) || l.StartsWith("fatal:", StringComparison.Ordinal));
@@ -287,13 +287,14 @@ public sealed class GitRemoteSession : IDisposable
     }
 
     /// <summary>
-    /// A ref update the remote turned down: a race (another push holds or just moved the ref; fetching
-    /// and trying again helps) or the remote's own rule (a hook, a protected branch; it does not).
+    /// A ref update the remote turned down: its own rule (a hook declined it, a protected branch, no
+    /// permission; fetching and trying again does not help) or, for anything else, a race (another push
+    /// holds or just moved the ref), which is retried.
     /// </summary>
     private static PushStatus Classify(string reason)
     {
-        string[] races = ["failed to lock", "cannot lock ref", "unable to lock", "incorrect old value", "stale info", "fetch first", "non-fast-forward", "failed to update ref"];
-        return races.Any(r => reason.Contains(r, StringComparison.OrdinalIgnoreCase)) ? PushStatus.Rejected : PushStatus.Refused;
+        string[] rules = ["hook declined", "protected", "denied", "permission", "not permitted", "not allowed", "forbidden"];
+        return rules.Any(r => reason.Contains(r, StringComparison.OrdinalIgnoreCase)) ? PushStatus.Refused : PushStatus.Rejected;
     }
 
     public void Dispose() => _repository.Dispose();
