@@ -180,11 +180,7 @@ public class CrashSafetyTests
         foreach (var after in new[] { 0, 1, 3 })
         {
             using var repo = ExampleRepository.Create(["spx-alpha", "spx-linear"]);
-            using (var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(OptaicProcess.Binary, $"apply --repo {repo.Path}")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!)
+            using (var child = System.Diagnostics.Process.Start(AtATerminal(OptaicProcess.Binary, "apply", "--repo", repo.Path))!)
             {
                 var error = child.StandardError.ReadToEndAsync();
                 var finished = 0;
@@ -221,6 +217,21 @@ public class CrashSafetyTests
             AssertWhole(repo);
         }
         interrupted.ShouldBe(3, "every Ctrl-C must land while apply is running");
+    }
+
+    /// <summary>
+    /// The command as a terminal starts it: SIGINT at its default. A test host started in the background of a
+    /// script inherits SIGINT ignored (as shells set background jobs), and a child keeps that; python3 resets it
+    /// and execs the command under the same pid.
+    /// </summary>
+    private static System.Diagnostics.ProcessStartInfo AtATerminal(params string[] command)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])" }.Concat(command))
+        {
+            info.ArgumentList.Add(argument);
+        }
+        return info;
     }
 
     [Fact]
