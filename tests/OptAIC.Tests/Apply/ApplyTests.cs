@@ -146,7 +146,7 @@ public class ApplyTests
         var optaic = Path.Combine(AppContext.BaseDirectory, "optaic");
         var interrupted = 0;
         // Kill points taken from the child's own progress, so they land mid-run on any machine:
-        // during start-up and the first training, and right after the 2nd and the 5th finished action (of 9).
+        // during start-up and the first training, and as the 2nd and the 5th action (of 9) start.
         foreach (var killAfterActions in new[] { 0, 2, 5 })
         {
             var killAfter = killAfterActions;
@@ -163,7 +163,7 @@ public class ApplyTests
                     var finished = 0;
                     while (finished < killAfterActions && await child.StandardOutput.ReadLineAsync() is { } line)
                     {
-                        if (line.TrimStart().StartsWith('[') && line.Contains("] ok ", StringComparison.Ordinal)) // a finished action, not a start or stage line
+                        if (line.TrimStart().StartsWith('[') && line.Contains("] start ", StringComparison.Ordinal)) // an action starting: the run is mid-way
                         {
                             finished++;
                         }
