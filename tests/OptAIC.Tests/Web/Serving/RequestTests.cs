@@ -63,9 +63,13 @@ public sealed class RequestTests(AppliedRepository repo)
         using var http = Oip.Client(web);
 
         var rows = Enumerable.Range(0, 1000).ToList();
-        var (tooLarge, error) = await Oip.Post(http, Infer, repo.MatrixBody(rows));
-        tooLarge.ShouldBe(413);
-        error.GetProperty("error").GetString()!.ShouldContain("cap");
+        using (var once = Oip.Client(web))
+        {
+            // Kestrel answers 413 and closes that connection without reading the rest of the body: a fresh client follows.
+            var (tooLarge, error) = await Oip.Post(once, Infer, repo.MatrixBody(rows));
+            tooLarge.ShouldBe(413);
+            error.GetProperty("error").GetString()!.ShouldContain("cap");
+        }
 
         var (badVersion, version) = await Oip.Post(http, "/v2/models/spx-alpha/versions/abc/infer", repo.ByNameBody([0]));
         badVersion.ShouldBe(400);
