@@ -62,8 +62,7 @@ public sealed class StaticSiteBrowserTests(BrowserFixture browser, StaticSiteBro
         var page = watched.Page;
         await page.GotoAsync(site.Index);
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "spx-linear", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/instances/spx-linear.html", Arrived);
+        await Follow(page, page.GetByRole(AriaRole.Link, new() { Name = "spx-linear", Exact = true }), "**/instances/spx-linear.html");
         var firstRun = page.Locator("section[aria-labelledby=runs] table.runs tbody tr a").First;
         await firstRun.ClickAsync();
         await page.WaitForURLAsync("**/executions/spx-linear.html#*", Arrived);
@@ -105,4 +104,21 @@ public sealed class StaticSiteBrowserTests(BrowserFixture browser, StaticSiteBro
 
     /// <summary>A navigation counts once its document is parsed (a loaded machine may be slow to fire load).</summary>
     private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
+
+    /// <summary>Clicks a link until the page it leads to is there (a click landing while the first page still settles can be lost on a loaded machine).</summary>
+    private static async Task Follow(IPage page, ILocator link, string url)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await link.ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 15_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+        }
+    }
 }
