@@ -120,33 +120,7 @@ public sealed class DatasetFactsCache(string cacheFilePath)
         return facts;
     }
 
-    private Dictionary<string, DatasetFacts> Load()
-    {
-        try
-        {
-            return File.Exists(cacheFilePath)
-                ? JsonSerializer.Deserialize<Dictionary<string, DatasetFacts>>(File.ReadAllText(cacheFilePath)) ?? []
-                : [];
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            // A damaged cache is rebuilt.
-            return [];
-        }
-    }
+    private Dictionary<string, DatasetFacts> Load() => CacheFile.Load<DatasetFacts>(cacheFilePath);
 
-    private void Save()
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(cacheFilePath)!);
-            var temporary = cacheFilePath + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(_entries));
-            File.Move(temporary, cacheFilePath, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A cache that cannot be written only costs time.
-        }
-    }
+    private void Save() => CacheFile.Save(cacheFilePath, _entries!);
 }

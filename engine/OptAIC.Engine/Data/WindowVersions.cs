@@ -34,6 +34,11 @@ public sealed class WindowVersionCache(string cacheFilePath)
         {
             return null;
         }
+        // One entry per dataset and end: older content versions are never asked for again.
+        foreach (var stale in _entries.Keys.Where(k => k.StartsWith(dataset.Name + "|", StringComparison.Ordinal) && k.Contains($"|{end:yyyy-MM-dd}|", StringComparison.Ordinal)).ToList())
+        {
+            _entries.Remove(stale);
+        }
         _entries[key] = version;
         Save();
         return version;
@@ -89,32 +94,7 @@ public sealed class WindowVersionCache(string cacheFilePath)
         return "rows:" + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private Dictionary<string, string> Load()
-    {
-        try
-        {
-            return File.Exists(cacheFilePath)
-                ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(cacheFilePath)) ?? []
-                : [];
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return []; // a damaged cache is rebuilt
-        }
-    }
+    private Dictionary<string, string> Load() => CacheFile.Load<string>(cacheFilePath);
 
-    private void Save()
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(cacheFilePath)!);
-            var temporary = cacheFilePath + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(_entries));
-            File.Move(temporary, cacheFilePath, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A cache that cannot be written only costs time.
-        }
-    }
+    private void Save() => CacheFile.Save(cacheFilePath, _entries!);
 }
