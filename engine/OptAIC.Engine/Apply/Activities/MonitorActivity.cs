@@ -37,13 +37,10 @@ public static class MonitorActivity
         {
             using var model = bundle.OpenScorer(definition);
             referenceScores = InferActivity.Score(model, data.ToTrainingData(reference), ct);
-            if (bundle.Transform is { } state && (definition.Inference.Transform ?? (definition.Category == "signal" ? "tanh-zscore" : "none")) == "tanh-zscore")
+            if (bundle.Transform is not null && LearnerScoring.TransformFor(definition).Kind == ML.Inference.OutputTransformKind.TanhZScore)
             {
                 // Compare like with like: the stored outputs are transformed, so the reference is too.
-                for (var i = 0; i < referenceScores.Length; i++)
-                {
-                    referenceScores[i] = Math.Tanh((referenceScores[i] - state.Mean) / state.Std);
-                }
+                LearnerScoring.Transform(definition, referenceScores, reference.Time, panel: reference.Entity is not null, bundle);
             }
         }
 
