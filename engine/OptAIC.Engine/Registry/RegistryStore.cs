@@ -15,6 +15,7 @@ namespace OptAIC.Engine.Registry;
 /// &lt;instance&gt;/cards/&lt;NNNN&gt;.md          model card per version
 /// &lt;instance&gt;/instance.yaml            archived or not, last applied fingerprints, health
 /// artifacts/sha256/&lt;aa&gt;/&lt;hash&gt;.&lt;ext&gt;  artifacts kept in the repository
+/// datasets/&lt;dataset&gt;/&lt;contentVersion&gt;.yaml  dataset profiles, one per content version (immutable)
 /// </code>
 /// Every file is written atomically (<see cref="AtomicFile"/>). Write order, enforced here: an artifact is
 /// stored and verified by its hash before any record that points at it is written; a version's model card is
@@ -60,6 +61,12 @@ public sealed partial class RegistryStore
     public string RunPath(string instance, string runId) => Path.Combine(InstanceDirectory(instance), "runs", CheckName(runId, "run id") + ".yaml");
 
     public string MonitoringPath(string instance, string runId) => Path.Combine(InstanceDirectory(instance), "monitoring", CheckName(runId, "run id") + ".yaml");
+
+    /// <summary>The folder of dataset profiles (a reserved name: no instance can be called so).</summary>
+    public const string DatasetsFolderName = "datasets";
+
+    public string DatasetProfilePath(string dataset, string contentVersion) =>
+        Path.Combine(Root, DatasetsFolderName, CheckName(dataset, "dataset"), CheckName(contentVersion, "content version") + ".yaml");
 
     /// <summary>Instances that have a folder in the registry (archived ones included), in ordinal order.</summary>
     public IReadOnlyList<string> ListInstances()
@@ -329,6 +336,50 @@ public sealed partial class RegistryStore
         }
     }
 
+    // ---- Dataset profiles --------------------------------------------------------------------------------------
+
+    public bool HasDatasetProfile(string dataset, string contentVersion) => File.Exists(DatasetProfilePath(dataset, contentVersion));
+
+    /// <summary>
+    /// Writes a dataset version's profile once: false (and nothing written) when that content version already
+    /// has one. Atomic with no-overwrite semantics, so a kill leaves either the whole file or none.
+    /// </summary>
+    public bool WriteDatasetProfile(DatasetProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return AtomicFile.TryCreate(DatasetProfilePath(profile.Dataset, profile.ContentVersion), RecordYaml.SerializeToUtf8(profile));
+    }
+
+    public DatasetProfile? GetDatasetProfile(string dataset, string contentVersion)
+    {
+        var path = DatasetProfilePath(dataset, contentVersion);
+        return File.Exists(path) ? ReadProfile(path) : null;
+    }
+
+    /// <summary>Datasets that have profiles, in ordinal order.</summary>
+    public IReadOnlyList<string> ListProfiledDatasets()
+    {
+        var folder = Path.Combine(Root, DatasetsFolderName);
+        return Directory.Exists(folder)
+            ? [.. Directory.EnumerateDirectories(folder).Select(Path.GetFileName).OfType<string>().Where(n => SafeName().IsMatch(n)).Order(StringComparer.Ordinal)]
+            : [];
+    }
+
+    /// <summary>Every profile of a dataset, oldest first (by creation time, then content version).</summary>
+    public IReadOnlyList<DatasetProfile> GetDatasetProfiles(string dataset) =>
+        [.. RecordFiles(Path.Combine(Root, DatasetsFolderName, CheckName(dataset, "dataset"))).Select(ReadProfile)
+            .OrderBy(p => p.CreatedAt).ThenBy(p => p.ContentVersion, StringComparer.Ordinal)];
+
+    private static DatasetProfile ReadProfile(string path)
+    {
+        var profile = RecordYaml.ReadFile<DatasetProfile>(path);
+        var dataset = Path.GetFileName(Path.GetDirectoryName(path));
+        var version = Path.GetFileNameWithoutExtension(path);
+        return string.Equals(profile.Dataset, dataset, StringComparison.Ordinal) && string.Equals(profile.ContentVersion, version, StringComparison.Ordinal)
+            ? profile
+            : throw new RegistryFormatException(path, 0, 0, $"the file is the profile of '{dataset}' at {version}, but the record says '{profile.Dataset}' at {profile.ContentVersion}");
+    }
+
     // ---- Verification ------------------------------------------------------------------------------------------
 
     /// <summary>
@@ -345,6 +396,11 @@ public sealed partial class RegistryStore
         foreach (var instance in instances)
         {
             VerifyInstance(instance, verifyHashes, problems);
+        }
+
+        if (includeTempFiles)
+        {
+            VerifyDatasetProfiles(problems);
         }
 
         if (includeTempFiles && Directory.Exists(Root))
@@ -432,6 +488,17 @@ public sealed partial class RegistryStore
             foreach (var file in RecordFiles(directory))
             {
                 CheckReadable<object>(file, () => folder == "runs" ? RecordYaml.ReadFile<RunRecord>(file) : RecordYaml.ReadFile<MonitoringRecord>(file), problems, _ => { });
+            }
+        }
+    }
+
+    private void VerifyDatasetProfiles(List<RegistryProblem> problems)
+    {
+        foreach (var dataset in ListProfiledDatasets())
+        {
+            foreach (var file in RecordFiles(Path.Combine(Root, DatasetsFolderName, dataset)))
+            {
+                CheckReadable(file, () => ReadProfile(file), problems, _ => { });
             }
         }
     }
@@ -596,7 +663,11 @@ public sealed partial class RegistryStore
     private static string Name(Stage stage) => RecordShape.KeyName(stage.ToString());
 
     public static bool IsInstanceName(string name) =>
-        SafeName().IsMatch(name) && !string.Equals(name, RepositoryArtifactStore.FolderName, StringComparison.OrdinalIgnoreCase);
+        SafeName().IsMatch(name) && !IsReservedFolder(name);
+
+    /// <summary>Folders of the registry that are not instances: the artifacts and the dataset profiles.</summary>
+    public static bool IsReservedFolder(string name) =>
+        string.Equals(name, RepositoryArtifactStore.FolderName, StringComparison.OrdinalIgnoreCase) || string.Equals(name, DatasetsFolderName, StringComparison.OrdinalIgnoreCase);
 
     private static string CheckName(string name, string what)
     {
@@ -605,9 +676,9 @@ public sealed partial class RegistryStore
             throw new ArgumentException($"'{name}' is not a valid {what}: use letters, digits, '.', '_' and '-', starting with a letter or digit.");
         }
 
-        if (what == "instance" && string.Equals(name, RepositoryArtifactStore.FolderName, StringComparison.OrdinalIgnoreCase))
+        if (what == "instance" && IsReservedFolder(name))
         {
-            throw new ArgumentException($"'{name}' cannot name an instance: the registry keeps its artifacts in that folder.");
+            throw new ArgumentException($"'{name}' cannot name an instance: the registry keeps its {name.ToLowerInvariant()} in that folder.");
         }
 
         return name;
