@@ -15,7 +15,8 @@ namespace OptAIC.Engine.ML.Training;
 /// <summary>
 /// A trained ML.NET model: scores batches (regression: the score; binary: the probability of 1;
 /// multiclass: K class probabilities, class c in column c) and round-trips through bytes.
-/// Scoring is thread-safe: each call transforms its own in-memory view.
+/// Scoring is thread-safe: each call transforms its own in-memory view (or, for a regression tree ensemble, walks
+/// the trees directly: <see cref="TreeEnsembleEvaluator"/>).
 /// </summary>
 public sealed class TrainedModel : IBatchScorer
 {
@@ -30,6 +31,7 @@ public sealed class TrainedModel : IBatchScorer
     private readonly string[] _featureNames;
     private readonly Lazy<byte[]> _bytes;
     private readonly CategoryEncoding? _encoding;
+    private readonly TreeEnsembleEvaluator? _trees;
     private bool _disposed;
 
     internal TrainedModel(
@@ -46,7 +48,12 @@ public sealed class TrainedModel : IBatchScorer
         TrainerVersion = trainerVersion;
         _outputColumn = task == ModelTask.Binary ? "Probability" : "Score";
         _bytes = new Lazy<byte[]>(Serialize);
+        // A plain regression tree ensemble is evaluated directly, as ML.NET evaluates it, without a data view per call.
+        _trees = task == ModelTask.Regression ? TreeEnsembleEvaluator.TryCreate(transformer, SlotWidth) : null;
     }
+
+    /// <summary>True when <see cref="Score"/> evaluates the trees itself (a LightGBM or FastTree regression); ML.NET otherwise.</summary>
+    internal bool EvaluatesTreesDirectly => _trees is not null;
 
     public string Algorithm { get; }
 
@@ -142,7 +149,12 @@ public sealed class TrainedModel : IBatchScorer
         return new TrainedModel(context, transformer, header.Algorithm, header.Task, header.FeatureNames, header.ClassCount, header.TrainerVersion, encoding);
     }
 
-    public void Score(ReadOnlySpan<float> features, int rows, Span<float> output)
+    public void Score(ReadOnlySpan<float> features, int rows, Span<float> output) => Score(features, rows, output, direct: true);
+
+    /// <summary>As <see cref="Score(ReadOnlySpan{float}, int, Span{float})"/>, always through ML.NET's transform (tests hold the direct evaluation to it).</summary>
+    internal void ScoreThroughMlNet(ReadOnlySpan<float> features, int rows, Span<float> output) => Score(features, rows, output, direct: false);
+
+    private void Score(ReadOnlySpan<float> features, int rows, Span<float> output, bool direct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var width = _featureNames.Length;
@@ -171,17 +183,18 @@ public sealed class TrainedModel : IBatchScorer
             {
                 _encoding.Expand(features, rows, input);
             }
+            var trees = direct && _trees is not null && !TreeEnsembleEvaluator.HasNaN(input.AsSpan(0, rows * SlotWidth)) ? _trees : null;
             // Rows score independently, so large batches split into chunks scored side by side: on
             // one core a batch transform costs about what a PredictionEngine does (the trees dominate).
             var chunks = Math.Clamp(rows / MinimumRowsPerChunk, 1, Environment.ProcessorCount);
             if (chunks == 1)
             {
-                ScoreChunk(input, 0, rows, scores);
+                ScoreChunk(trees, input, 0, rows, scores);
             }
             else
             {
                 var size = (rows + chunks - 1) / chunks;
-                Parallel.For(0, chunks, c => ScoreChunk(input, c * size, Math.Min(size, rows - c * size), scores));
+                Parallel.For(0, chunks, c => ScoreChunk(trees, input, c * size, Math.Min(size, rows - c * size), scores));
             }
             scores.AsSpan(0, rows * k).CopyTo(output);
         }
@@ -192,8 +205,13 @@ public sealed class TrainedModel : IBatchScorer
         }
     }
 
-    private void ScoreChunk(float[] input, int firstRow, int rows, float[] scores)
+    private void ScoreChunk(TreeEnsembleEvaluator? trees, float[] input, int firstRow, int rows, float[] scores)
     {
+        if (trees is not null)
+        {
+            trees.Score(input.AsSpan(firstRow * SlotWidth, rows * SlotWidth), rows, scores.AsSpan(firstRow, rows));
+            return;
+        }
         var scored = _transformer.Transform(ArrayDataView.ForScoring(input, SlotWidth, rows, firstRow));
         var column = scored.Schema[_outputColumn];
         using var cursor = scored.GetRowCursor([column]);
