@@ -19,6 +19,7 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     HooksCommand.Create(repo),
     ServeCommand.Create(repo),
     ReportCommand.Create(repo),
+    RunActivityCommand.Create(repo),
     SchemaCommand.Create(),
     CompletionCommand.Create(),
 };

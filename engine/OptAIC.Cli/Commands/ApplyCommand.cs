@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using OptAIC.Cli.Console;
 using OptAIC.Cli.Help;
 using OptAIC.Engine.Apply;
+using OptAIC.Engine.Apply.Runs;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 
@@ -22,9 +23,11 @@ public static class ApplyCommand
         format.AcceptOnlyFromAmong("text", "json");
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no plan and no progress, only the summary (and errors)." };
         var requireClean = new Option<bool>("--require-clean") { Description = "Refuse to run when specs/ has uncommitted changes (default: warn and go on)." };
+        var executor = new Option<string>("--executor") { Description = "Where runs execute: inprocess (default), or process (each run in its own 'optaic run-activity' process, given only its request).", DefaultValueFactory = _ => "inprocess" };
+        executor.AcceptOnlyFromAmong("inprocess", "process");
         var command = new Command("apply", "Run the plan: train, gate, register, promote, score, monitor, archive; then commit the registry.")
         {
-            planFile, noCommit, parallel, lockTimeout, format, quiet, requireClean,
+            planFile, noCommit, parallel, lockTimeout, format, quiet, requireClean, executor,
         };
         command.SetAction((result, ct) => CommandGuard.RunAsync(async () =>
         {
@@ -52,6 +55,7 @@ public static class ApplyCommand
                 SavedPlan = saved,
                 Progress = display,
                 Actor = Environment.GetEnvironmentVariable("OPTAIC_ACTOR") ?? Environment.UserName,
+                Executor = result.GetValue(executor) == "process" ? ChildProcessRunExecutor.OfThisProcess(session.RepositoryRoot) : null,
             };
             ApplyResult applied;
             try
@@ -153,7 +157,7 @@ public static class ApplyCommand
             return;
         }
         var failed = applied.Outcomes.Count(o => o.Failed);
-        var gateFailed = applied.Outcomes.Count(o => o.Status == "gate-failed");
+        var gateFailed = applied.Outcomes.Count(o => o.Status == ActionStatus.GateFailed);
         output.WriteLine();
         var summary = $"Apply: {applied.Outcomes.Count - failed - gateFailed} succeeded, {gateFailed} failed a gate (nothing registered), {failed} failed.";
         output.WriteLine(failed > 0 ? Terminal.Red(summary) : Terminal.Green(summary));
@@ -174,7 +178,7 @@ public static class ApplyCommand
                 ["id"] = o.Action.Id,
                 ["action"] = PlanFormatter.Verb(o.Action.Kind),
                 ["target"] = o.Action.Instance,
-                ["status"] = o.Status,
+                ["status"] = ActionStatuses.Name(o.Status),
                 ["summary"] = o.Summary,
             })]),
             ["changed_paths"] = new JsonArray([.. applied.ChangedPaths.Select(p => (JsonNode)JsonValue.Create(p)!)]),

@@ -78,9 +78,9 @@ public static class DesiredFingerprints
         // A fixed window reads only the rows up to its end: rows appended later change nothing it learns from.
         if (Schedules.ParseDate(spec.Training.End) is { } end && context.WindowVersion is { } window)
         {
-            foreach (var key in train.Parts.Keys.Where(k => k.StartsWith("dataset.", StringComparison.Ordinal)).ToList())
+            foreach (var key in train.Parts.Keys.Where(k => k.StartsWith(PartChange.DatasetPrefix, StringComparison.Ordinal)).ToList())
             {
-                train.Add(key, window(key["dataset.".Length..], end));
+                train.Add(key, window(key[PartChange.DatasetPrefix.Length..], end));
             }
         }
         return train;
@@ -102,7 +102,7 @@ public static class DesiredFingerprints
             .Add("evaluation.start", spec.Training.Start)
             .Add("evaluation.end", spec.Training.Start is null ? null : spec.Training.End ?? "latest")
             .Add("engine", context.EngineVersion);
-        foreach (var (key, value) in data.Parts.Where(p => !p.Key.StartsWith("dataset.", StringComparison.Ordinal)))
+        foreach (var (key, value) in data.Parts.Where(p => !p.Key.StartsWith(PartChange.DatasetPrefix, StringComparison.Ordinal)))
         {
             parts.Add(key, value);
         }
@@ -136,7 +136,7 @@ public static class DesiredFingerprints
                 json.Remove("description");
                 parts.Add($"datasetSpec.{dataset}", Canonical.Hash(json));
             }
-            parts.Add($"dataset.{dataset}", context.DatasetVersions.GetValueOrDefault(dataset) ?? "unknown");
+            parts.Add(PartChange.DatasetPrefix + dataset, context.DatasetVersions.GetValueOrDefault(dataset) ?? "unknown");
         }
         if (set.Join.Count > 0)
         {
@@ -159,7 +159,7 @@ public static class DesiredFingerprints
         foreach (var input in Planner.Upstream(spec))
         {
             var applied = actual.Instances.GetValueOrDefault(input)?.Applied.GetValueOrDefault(Infer);
-            parts.Add($"input.{input}", applied?.Fingerprint ?? "none");
+            parts.Add(PartChange.InputPrefix + input, applied?.Fingerprint ?? "none");
         }
         return parts;
     }

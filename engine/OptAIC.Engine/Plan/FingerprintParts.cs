@@ -73,13 +73,17 @@ public sealed class FingerprintParts
     }
 
     /// <summary>The reasons a result with <paramref name="before"/> parts is out of date against <paramref name="after"/>.</summary>
-    public static IReadOnlyList<string> Reasons(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string> after)
+    public static IReadOnlyList<string> Reasons(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string> after) =>
+        [.. Changes(before, after).Select(c => c.Reason)];
+
+    /// <summary>The parts that differ, as data (the planner selects by key and kind, never by the reason's wording).</summary>
+    public static IReadOnlyList<PartChange> Changes(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string> after)
     {
         if (before is null)
         {
             return [];
         }
-        var reasons = new List<string>();
+        var changes = new List<PartChange>();
         foreach (var key in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
         {
             var had = before.TryGetValue(key, out var old);
@@ -88,26 +92,29 @@ public sealed class FingerprintParts
             {
                 continue;
             }
-            reasons.Add(Describe(key, had ? old : null, has ? now : null));
+            changes.Add(new PartChange(key, had ? old : null, has ? now : null));
         }
-        return reasons;
+        return changes;
     }
+
+    /// <summary>The reason a person reads for one changed part.</summary>
+    internal static string Reason(PartChange change) => Describe(change.Key, change.Before, change.After);
 
     private static string Describe(string key, string? before, string? after)
     {
         // Content hashes say "changed"; readable values show both sides, Terraform-style.
-        if (key.StartsWith("dataset.", StringComparison.Ordinal))
+        if (key.StartsWith(PartChange.DatasetPrefix, StringComparison.Ordinal))
         {
-            var name = key["dataset.".Length..];
+            var name = key[PartChange.DatasetPrefix.Length..];
             return before is null ? $"dataset {name}: now read" : after is null ? $"dataset {name}: no longer read" : $"dataset {name}: content changed";
         }
         if (key == OnnxFileKey && before is not null && after is not null)
         {
             return $"onnx file changed (sha256 {before[..Math.Min(4, before.Length)]}… -> {after[..Math.Min(4, after.Length)]}…)";
         }
-        if (key.StartsWith("input.", StringComparison.Ordinal))
+        if (key.StartsWith(PartChange.InputPrefix, StringComparison.Ordinal))
         {
-            var name = key["input.".Length..];
+            var name = key[PartChange.InputPrefix.Length..];
             return after is null ? $"input {name}: removed" : before is null ? $"input {name}: added" : $"input {name} changes";
         }
         if (before is null)
@@ -130,4 +137,20 @@ public sealed class FingerprintParts
         JTokenType.Null => "null",
         _ => Canonical.Json(token),
     };
+}
+
+/// <summary>One part of a fingerprint that changed: its key, and its value before and after (null: not there).</summary>
+public sealed record PartChange(string Key, string? Before, string? After)
+{
+    public const string DatasetPrefix = "dataset.";
+    public const string InputPrefix = "input.";
+
+    /// <summary>What a person reads: "dataset spx-daily: content changed", "hyperparameters.numLeaves: 31 -> 63".</summary>
+    public string Reason => FingerprintParts.Reason(this);
+
+    /// <summary>A dataset read before and after whose content version moved.</summary>
+    public bool IsDatasetContent => Key.StartsWith(DatasetPrefix, StringComparison.Ordinal) && Before is not null && After is not null;
+
+    /// <summary>The output of an input (a combiner's, a filter's) that was, is, or is no longer read.</summary>
+    public bool IsInput => Key.StartsWith(InputPrefix, StringComparison.Ordinal);
 }

@@ -57,8 +57,9 @@ public static partial class Planner
             {
                 // An open window (no training.end) is not retrained by new data alone: its triggers decide.
                 var openWindow = instance.Value.Training.End is null;
-                trainReasons.AddRange(FingerprintParts.Reasons(applied.Parts, desired.Train.Parts)
-                    .Where(r => !(openWindow && r.StartsWith("dataset ", StringComparison.Ordinal) && r.EndsWith(": content changed", StringComparison.Ordinal))));
+                trainReasons.AddRange(FingerprintParts.Changes(applied.Parts, desired.Train.Parts)
+                    .Where(c => !(openWindow && c.IsDatasetContent))
+                    .Select(c => c.Reason));
                 if (!imported)
                 {
                     trainReasons.AddRange(Triggers(instance.Value, state, applied, desired, context)); // a file is not retrained
@@ -109,8 +110,9 @@ public static partial class Planner
             }
             else
             {
-                inferReasons.AddRange(FingerprintParts.Reasons(inferApplied.Parts, desired.Infer.Parts)
-                    .Where(r => !r.StartsWith("input ", StringComparison.Ordinal)));
+                inferReasons.AddRange(FingerprintParts.Changes(inferApplied.Parts, desired.Infer.Parts)
+                    .Where(c => !c.IsInput)
+                    .Select(c => c.Reason));
             }
             inferReasons.AddRange(upstream.Select(u => $"input {u} changes"));
             inferReasons.AddRange(PipelinesDue(specs, name, ActionKind.Infer, inferApplied, context));
@@ -214,7 +216,7 @@ public static partial class Planner
         {
             yield break;
         }
-        var dataMoved = applied.Parts.Where(p => p.Key.StartsWith("dataset.", StringComparison.Ordinal))
+        var dataMoved = applied.Parts.Where(p => p.Key.StartsWith(PartChange.DatasetPrefix, StringComparison.Ordinal))
             .Any(p => desired.Train.Parts.GetValueOrDefault(p.Key) != p.Value);
         var openWindow = spec.Training.End is null;
         if (!openWindow || !dataMoved)

@@ -67,7 +67,7 @@ public class ApplyTests
         var result = await new Applier(ReconcileSession.Open(repo.Path)).ApplyAsync();
 
         var train = result.Outcomes.Single(o => o.Action.Id == "train:spx-alpha");
-        train.Status.ShouldBe("gate-failed");
+        train.Status.ShouldBe(ActionStatus.GateFailed);
         train.Summary.ShouldContain("rank_ic");
         var session = ReconcileSession.Open(repo.Path);
         session.Registry.GetVersionNumbers("spx-alpha").ShouldBeEmpty();
@@ -87,7 +87,7 @@ public class ApplyTests
         var result = await new Applier(ReconcileSession.Open(repo.Path)).ApplyAsync();
 
         var train = result.Outcomes.Single(o => o.Action.Id == "train:spx-alpha");
-        train.Status.ShouldBe("failed");
+        train.Status.ShouldBe(ActionStatus.Failed);
         train.Summary.ShouldContain("the training window 2011-11-01..2011-11-30 has");
         train.Summary.ShouldContain("it needs at least 50");
         result.Outcomes.Single(o => o.Action.Id == "infer:spx-alpha").Summary.ShouldBe("not run: an action it depends on failed");

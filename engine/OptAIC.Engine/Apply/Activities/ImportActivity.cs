@@ -1,5 +1,8 @@
+using OptAIC.Engine.Apply.Runs;
 using OptAIC.Engine.ML.Inference;
 using OptAIC.Engine.ML.Training;
+using OptAIC.Engine.Plan;
+using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
@@ -11,8 +14,21 @@ namespace OptAIC.Engine.Apply.Activities;
 /// instance declares an evaluation window (training.start, with a target), scores it there to compute
 /// the metrics and gates and the statistics the output transform needs. Nothing is trained.
 /// </summary>
-public static class ImportActivity
+public sealed class ImportActivity : IRunActivity
 {
+    public string Name => RunActivityNames.Import;
+
+    public Task<RunResult> ExecuteAsync(RunContext context, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        // The file's sha256 as the plan fingerprinted it: a file changed since is refused, never imported unplanned.
+        var expected = context.Request.Fingerprint?.Parts.GetValueOrDefault(FingerprintParts.OnnxFileKey)
+            ?? throw new RunRequestException($"the import request for {context.Request.Instance} carries no {FingerprintParts.OnnxFileKey} in its fingerprint");
+        var phases = new List<RunPhase>();
+        var outcome = context.Measure(phases, "import", () =>
+            Run(context.Specs, context.Request.Instance, context.Workspace.RepositoryRoot, expected, cancellationToken, context.Workspace.Features, context.Stage));
+        return TrainingResults.From(context, outcome, RunKind.Import, phases);
+    }, cancellationToken);
+
     public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, string expectedSha256, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;

@@ -1,7 +1,9 @@
+using OptAIC.Engine.Apply.Runs;
 using OptAIC.Engine.Data;
 using OptAIC.Engine.ML.Inference;
 using OptAIC.Engine.ML.Models;
 using OptAIC.Engine.ML.Training;
+using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
@@ -20,8 +22,68 @@ public sealed record InferenceOutcome(Frame Output, int RowsScored, int RowsSkip
 /// training statistics), then the guardrails. Every row carries the model version and the time its
 /// features were known (as_of).
 /// </summary>
-public static class InferActivity
+public sealed class InferActivity : IRunActivity
 {
+    public string Name => RunActivityNames.Infer;
+
+    public Task<RunResult> ExecuteAsync(RunContext context, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        var request = context.Request;
+        var version = request.Model?.Version ?? throw new RunRequestException($"the infer request for {request.Instance} names no model version");
+        var phases = new List<RunPhase>();
+        var outcome = context.Measure(phases, "score", () =>
+            Run(context.Specs, request.Instance, context.Workspace.RepositoryRoot, context.Model(), version, context.Predictions, cancellationToken, context.Workspace.Features, context.Stage));
+        var artifact = context.Measure(phases, "write", () =>
+        {
+            var bytes = PredictionFiles.Write(outcome.Output, Path.Combine(context.Workspace.WorkFolder, "tmp"), new Dictionary<string, string>
+            {
+                ["optaic.instance"] = request.Instance,
+                ["optaic.version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            return context.Put(bytes, "parquet", PredictionFiles.MediaType);
+        });
+        var run = new RunRecord
+        {
+            RunId = request.RunId,
+            Instance = request.Instance,
+            Kind = RunKind.Inference,
+            Status = Registry.RunStatus.Succeeded,
+            StartedAt = phases[0].StartedAt,
+            FinishedAt = phases[^1].FinishedAt,
+            Fingerprint = request.Fingerprint?.Value ?? "",
+            Version = version,
+            Outputs = [artifact.Uri],
+            Details = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["rowsScored"] = outcome.RowsScored,
+                ["rowsSkipped"] = outcome.RowsSkipped,
+                ["window"] = $"{outcome.From:yyyy-MM-dd}..{outcome.To:yyyy-MM-dd}",
+                ["min"] = outcome.Min,
+                ["max"] = outcome.Max,
+                ["mean"] = outcome.Mean,
+                ["outputSha256"] = artifact.Sha256,
+            },
+        };
+        if (outcome.UnseenCategories.Count > 0)
+        {
+            run.Details["unseenCategories"] = outcome.UnseenCategories;
+        }
+        return new RunResult
+        {
+            RunId = request.RunId,
+            Activity = request.Activity,
+            Instance = request.Instance,
+            Outcome = RunOutcome.Succeeded,
+            Summary = $"{outcome.RowsScored:N0} rows {outcome.From:yyyy-MM-dd}..{outcome.To:yyyy-MM-dd} with version {version} in [{outcome.Min:F3}, {outcome.Max:F3}]"
+                + string.Concat(outcome.UnseenCategories.Select(u => $"; {u.Value:N0} rows with a {u.Key} category unseen in training")),
+            Records = new RunRecords { Run = run },
+            Artifacts = [artifact],
+            Phases = phases,
+            RowsRead = outcome.RowsScored + outcome.RowsSkipped,
+            RowsWritten = outcome.RowsScored,
+        };
+    }, cancellationToken);
+
     public static InferenceOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, int version, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;

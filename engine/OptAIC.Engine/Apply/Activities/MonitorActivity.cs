@@ -1,6 +1,8 @@
+using OptAIC.Engine.Apply.Runs;
 using OptAIC.Engine.Data;
 using OptAIC.Engine.ML.Monitoring;
 using OptAIC.Engine.ML.Training;
+using OptAIC.Engine.Registry;
 using OptAIC.Engine.Specs;
 using OptAIC.Engine.Specs.Model;
 
@@ -11,8 +13,83 @@ namespace OptAIC.Engine.Apply.Activities;
 /// window, prediction drift, rolling performance where labels have arrived, and the definition's alert
 /// rules over the result.
 /// </summary>
-public static class MonitorActivity
+public sealed class MonitorActivity : IRunActivity
 {
+    public string Name => RunActivityNames.Monitor;
+
+    public Task<RunResult> ExecuteAsync(RunContext context, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        var request = context.Request;
+        var version = request.Model?.Version ?? throw new RunRequestException($"the monitor request for {request.Instance} names no model version");
+        var phases = new List<RunPhase>();
+        var report = context.Measure(phases, "monitor", () =>
+            Run(context.Specs, request.Instance, context.Workspace.RepositoryRoot, context.Model(), context.Predictions, cancellationToken, context.Workspace.Features, context.Stage));
+        var alerts = Alerts(report);
+        var monitoring = new MonitoringRecord { RunId = request.RunId, Instance = request.Instance, Version = version, CreatedAt = phases[^1].FinishedAt, Alerts = alerts, Report = report };
+        var run = new RunRecord
+        {
+            RunId = request.RunId,
+            Instance = request.Instance,
+            Kind = RunKind.Monitoring,
+            Status = Registry.RunStatus.Succeeded,
+            StartedAt = phases[0].StartedAt,
+            FinishedAt = phases[^1].FinishedAt,
+            Fingerprint = request.Fingerprint?.Value ?? "",
+            Version = version,
+            // Outputs: the monitoring record, whose path the coordinator gives when it writes it.
+            Details = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["driftShare"] = report.DriftShare,
+                ["datasetDrift"] = report.DatasetDrift,
+                ["alerts"] = alerts.Count,
+                ["rollingRankIc"] = report.Performance?.RollingRankIc,
+            },
+        };
+        var performance = report.Performance?.RollingRankIc is { } ic ? $", rolling rank IC {ic:F3}" : "";
+        return new RunResult
+        {
+            RunId = request.RunId,
+            Activity = request.Activity,
+            Instance = request.Instance,
+            Outcome = RunOutcome.Succeeded,
+            Summary = $"drift share {report.DriftShare:P0}{(report.DatasetDrift ? " (dataset drift)" : "")}{performance}, {alerts.Count} alert(s)",
+            Records = new RunRecords { Run = run, Monitoring = monitoring },
+            Phases = phases,
+            RowsRead = report.CurrentRows + report.ReferenceRows,
+        };
+    }, cancellationToken);
+
+    /// <summary>
+    /// The alerts of a report: dataset drift (a share of columns) is what the drift trigger and health read, so
+    /// single columns drifting alone are noted in the report only; prediction drift, performance decay and the
+    /// definition's alert rules always alert.
+    /// </summary>
+    public static List<MonitoringAlert> Alerts(MonitoringReport report)
+    {
+        var alerts = new List<MonitoringAlert>();
+        if (report.DatasetDrift)
+        {
+            alerts.AddRange(report.Columns.Where(c => c.Drifted).Select(c => new MonitoringAlert
+            {
+                Kind = AlertKind.Drift,
+                Subject = c.Column,
+                Message = $"{c.Method} {c.Statistic:F4} beyond {c.Threshold}",
+                Value = c.Statistic,
+                Threshold = c.Threshold,
+            }));
+        }
+        if (report.PredictionDrift is { Drifted: true } prediction)
+        {
+            alerts.Add(new MonitoringAlert { Kind = AlertKind.Drift, Subject = "prediction", Message = $"prediction drift ({prediction.Method} {prediction.Statistic:F4})", Value = prediction.Statistic, Threshold = prediction.Threshold });
+        }
+        if (report.Performance is { Decayed: true } performance)
+        {
+            alerts.Add(new MonitoringAlert { Kind = AlertKind.Performance, Subject = "rolling_rank_ic", Message = "performance decay", Value = performance.RollingRankIc, Threshold = performance.DecayThreshold });
+        }
+        alerts.AddRange(report.Alerts.Select(a => new MonitoringAlert { Kind = AlertKind.Other, Subject = a.Name, Message = $"{a.Severity}: {a.Condition} ({a.Values})" }));
+        return alerts;
+    }
+
     public static MonitoringReport Run(SpecSet specs, string instanceName, string repositoryRoot, ModelBundle bundle, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {
         var instance = specs.Instances[instanceName].Value;

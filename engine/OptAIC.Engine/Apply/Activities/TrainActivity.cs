@@ -1,3 +1,4 @@
+using OptAIC.Engine.Apply.Runs;
 using OptAIC.Engine.Data;
 using OptAIC.Engine.ML.Inference;
 using OptAIC.Engine.ML.Metrics;
@@ -32,8 +33,18 @@ public sealed record TrainingOutcome(
 /// cross-validated by the validation scheme, gated, and fitted on the whole purged window; combiners fit
 /// weights on their inputs' out-of-sample outputs; filters are evaluated on theirs.
 /// </summary>
-public static class TrainActivity
+public sealed class TrainActivity : IRunActivity
 {
+    public string Name => RunActivityNames.Train;
+
+    public System.Threading.Tasks.Task<RunResult> ExecuteAsync(RunContext context, CancellationToken cancellationToken) => System.Threading.Tasks.Task.Run(() =>
+    {
+        var phases = new List<RunPhase>();
+        var outcome = context.Measure(phases, "train", () =>
+            Run(context.Specs, context.Request.Instance, context.Workspace.RepositoryRoot, context.Predictions, cancellationToken, context.Workspace.Features, context.Stage));
+        return TrainingResults.From(context, outcome, Registry.RunKind.Training, phases);
+    }, cancellationToken);
+
     /// <param name="stage">Told what the run is doing now (loading data, cross-validating ...), for live progress.</param>
     public static TrainingOutcome Run(SpecSet specs, string instanceName, string repositoryRoot, PredictionSource predictions, CancellationToken ct, FeatureFrameCache? features = null, Action<string>? stage = null)
     {

@@ -9,9 +9,21 @@ public interface IRunExecutor
     Task<RunResult> ExecuteAsync(RunRequest request, IProgress<RunProgress>? progress, CancellationToken cancellationToken);
 }
 
-/// <summary>The default: each run in this process, through <see cref="RunHost"/>, against the given repository.</summary>
-public sealed class InProcessRunExecutor(string repositoryRoot) : IRunExecutor
+/// <summary>
+/// The default: each run in this process, through <see cref="RunHost"/>: against a workspace already open
+/// (apply's own: the specs and caches are shared), or a repository checkout opened for each run.
+/// </summary>
+public sealed class InProcessRunExecutor : IRunExecutor
 {
+    private readonly RunWorkspace? _workspace;
+    private readonly string? _repositoryRoot;
+
+    public InProcessRunExecutor(string repositoryRoot) => _repositoryRoot = repositoryRoot;
+
+    public InProcessRunExecutor(RunWorkspace workspace) => _workspace = workspace;
+
     public Task<RunResult> ExecuteAsync(RunRequest request, IProgress<RunProgress>? progress, CancellationToken cancellationToken) =>
-        RunHost.ExecuteAsync(request, repositoryRoot, progress, cancellationToken);
+        _workspace is { } workspace
+            ? RunHost.ExecuteAsync(request, workspace, progress, ct: cancellationToken)
+            : RunHost.ExecuteAsync(request, _repositoryRoot!, progress, cancellationToken);
 }

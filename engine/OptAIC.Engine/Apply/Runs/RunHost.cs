@@ -25,7 +25,7 @@ public static class RunHost
         }
         catch (Exception e) when (e is InvalidSpecsException or SpecSourceException or IOException)
         {
-            return RunResult.Refused(request, RunOutcome.Failed, $"the worker cannot read the specs at {repositoryRoot}: {e.Message}");
+            return RunResult.Refused(request, RunOutcome.Failed, $"the worker cannot read the specs at {repositoryRoot}: {e.Message}", RunFailure.Request);
         }
         return await ExecuteAsync(request, workspace, progress, ct: ct);
     }
@@ -37,20 +37,20 @@ public static class RunHost
         if (activity is null)
         {
             return RunResult.Refused(request, RunOutcome.Failed,
-                $"no activity '{request.Activity}' (known: {string.Join(", ", (activities ?? RunActivities.Default).Names.Order(StringComparer.Ordinal))})");
+                $"no activity '{request.Activity}' (known: {string.Join(", ", (activities ?? RunActivities.Default).Names.Order(StringComparer.Ordinal))})", RunFailure.Request);
         }
         IArtifactStore artifacts;
         try
         {
             if (workspace.Mismatch(request) is { } mismatch)
             {
-                return RunResult.Refused(request, RunOutcome.Failed, $"refused: {mismatch}");
+                return RunResult.Refused(request, RunOutcome.Failed, $"refused: {mismatch}", RunFailure.Request);
             }
             artifacts = workspace.OpenArtifacts(request.ArtifactStore);
         }
         catch (Exception e) when (IsUserError(e))
         {
-            return RunResult.Refused(request, RunOutcome.Failed, $"refused: {e.Message}");
+            return RunResult.Refused(request, RunOutcome.Failed, $"refused: {e.Message}", RunFailure.Request);
         }
 
         var context = new RunContext(request, workspace, artifacts, progress, time ?? TimeProvider.System);
@@ -69,7 +69,17 @@ public static class RunHost
             {
                 return RunResult.Refused(request, RunOutcome.Cancelled, "cancelled");
             }
-            catch (Exception e) when (attempt <= request.Policy.Retries && e is not RunRequestException)
+            catch (Exception e) when (IsEnvironmental(e))
+            {
+                // A write the machine refuses is not a failure of the model, and retrying it would not help.
+                var failure = e as RegistryWriteException ?? RegistryWriteException.For(workspace.RegistryPath, e);
+                return RunResult.Refused(request, RunOutcome.Failed, failure.Message, RunFailure.Environment);
+            }
+            catch (RunRequestException e)
+            {
+                return RunResult.Refused(request, RunOutcome.Failed, e.Message, RunFailure.Request);
+            }
+            catch (Exception e) when (attempt <= request.Policy.Retries)
             {
                 context.Report($"retrying after attempt {attempt}: {Describe(e)}");
             }
@@ -86,6 +96,9 @@ public static class RunHost
 
     /// <summary>Errors that say what to fix in specs or data carry their message alone; others their type too.</summary>
     private static string Describe(Exception e) => IsUserError(e) ? e.Message : $"{e.GetType().Name}: {e.Message}";
+
+    private static bool IsEnvironmental(Exception e) =>
+        e is RegistryWriteException || (RegistryWriteException.IsEnvironmental(e) && e is not FileNotFoundException and not DirectoryNotFoundException);
 
     private static bool IsUserError(Exception e) =>
         e is JobException or RunRequestException or DatasetException or FeatureException or RegistryException or ArgumentException or IOException;

@@ -38,12 +38,21 @@ public sealed record RunRequest
     /// <summary>Outputs of other instances the run reads (a combiner's inputs, a filter's regime), by artifact.</summary>
     public IReadOnlyDictionary<string, ArtifactReference> Upstream { get; init; } = new Dictionary<string, ArtifactReference>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// What the run's output is a function of (the plan's fingerprint of the action): its value, and its parts
+    /// by name; an import checks the ONNX file's sha256 against <see cref="Plan.FingerprintParts.OnnxFileKey"/>.
+    /// </summary>
+    public RunFingerprint? Fingerprint { get; init; }
+
     /// <summary>Why the plan asks for this run (the run record keeps them).</summary>
     public IReadOnlyList<string> Reasons { get; init; } = [];
 
     /// <summary>Retries and timeout of the Pipeline step that describes the action, if any.</summary>
     public RunPolicy Policy { get; init; } = new();
 }
+
+/// <summary>A fingerprint as a request carries it.</summary>
+public sealed record RunFingerprint(string Value, IReadOnlyDictionary<string, string> Parts);
 
 /// <summary>An artifact by address and digest: a reader checks the sha256 of what it gets.</summary>
 public sealed record ArtifactReference(string Uri, string Sha256);
@@ -59,11 +68,13 @@ public sealed record RunPolicy
     public TimeSpan? Timeout { get; init; }
 }
 
-/// <summary>The names activities are registered under.</summary>
+/// <summary>
+/// The names activities are registered under. Registering a version is not an activity: it is a write of the
+/// registry, which only the coordinator makes, from a train or import result.
+/// </summary>
 public static class RunActivityNames
 {
     public const string Train = "train";
-    public const string Register = "register";
     public const string Infer = "infer";
     public const string Monitor = "monitor";
     public const string Promote = "promote";

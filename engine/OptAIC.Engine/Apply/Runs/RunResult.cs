@@ -30,6 +30,9 @@ public sealed record RunResult
     /// <summary>Why a run failed or was refused: one line a person can act on.</summary>
     public string? Error { get; init; }
 
+    /// <summary>For a failed run: whether the run itself failed, its request could not be carried out, or the machine refused a write.</summary>
+    public RunFailure? Failure { get; init; }
+
     /// <summary>One line for the apply output ("1,234 rows 2020-01-02..2024-12-31 in [-0.9, 0.9]").</summary>
     public string? Summary { get; init; }
 
@@ -49,14 +52,27 @@ public sealed record RunResult
 
     public DateTimeOffset? FinishedAt => Phases.Count == 0 ? null : Phases.Max(p => p.FinishedAt);
 
-    public static RunResult Refused(RunRequest request, RunOutcome outcome, string error) => new()
+    public static RunResult Refused(RunRequest request, RunOutcome outcome, string error, RunFailure? failure = null) => new()
     {
         RunId = request.RunId,
         Activity = request.Activity,
         Instance = request.Instance,
         Outcome = outcome,
         Error = error,
+        Failure = outcome == RunOutcome.Failed ? failure ?? RunFailure.Run : null,
     };
+}
+
+public enum RunFailure
+{
+    /// <summary>The work failed (bad data, too few rows, a model that does not load): the run record says why.</summary>
+    Run,
+
+    /// <summary>The request cannot be carried out here (specs or data differ from what it names, an unknown activity).</summary>
+    Request,
+
+    /// <summary>The machine refused a write (a full disk, a read-only folder): not a failure of the model; apply stops and records nothing.</summary>
+    Environment,
 }
 
 /// <summary>Records a run produced, for the coordinator to write: a version draft has no number until it is registered.</summary>

@@ -13,15 +13,19 @@ namespace OptAIC.Engine.Apply.Runs;
 /// </summary>
 public sealed class RunWorkspace
 {
-    private RunWorkspace(string root, SpecSet specs, ContentVersionCache versions)
+    private RunWorkspace(string root, string registryPath, SpecSet specs, ContentVersionCache versions)
     {
         RepositoryRoot = root;
+        RegistryPath = registryPath;
         Specs = specs;
         SpecsHash = "sha256:" + Planner.SpecsHash(specs);
         Versions = versions;
     }
 
     public string RepositoryRoot { get; }
+
+    /// <summary>The registry folder, relative to the repository (<c>models</c>).</summary>
+    public string RegistryPath { get; }
 
     public SpecSet Specs { get; }
 
@@ -41,7 +45,7 @@ public sealed class RunWorkspace
     public static RunWorkspace From(ReconcileSession session)
     {
         session.EnsureValid();
-        return new RunWorkspace(session.RepositoryRoot, session.Specs, session.VersionCache);
+        return new RunWorkspace(session.RepositoryRoot, session.RegistryPath, session.Specs, session.VersionCache);
     }
 
     public string DatasetVersion(string name) => Versions.VersionOf(SpecBindings.Dataset(Specs, name), RepositoryRoot);
