@@ -49,7 +49,7 @@ internal sealed class Promotion(ReconcileSession session, string actor)
         }
         else
         {
-            var lowerIsBetter = ML.Training.MetricSet.LowerIsBetter.Contains(metric);
+            var lowerIsBetter = ML.Metrics.MetricCatalog.LowerIsBetter(metric);
             var gain = lowerIsBetter ? before - now : now - before;
             if (gain <= margin)
             {

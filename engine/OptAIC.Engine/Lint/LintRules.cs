@@ -53,7 +53,7 @@ public static class LintRules
         new("instance-inputs", Severity.Error, "Instances", "Only combining and filtering models read other models.", "definition: gbm-signal\ninputs: [spx-linear]"),
         new("hyperparameters", Severity.Error, "Instances", "Hyperparameters satisfy the definition's own JSON Schema (defaults fill the rest).", "hyperparameters: {learningRate: 5}"),
         new("hyperparameters-schema", Severity.Error, "Instances", "A definition's hyperparameters is a valid JSON Schema of an object.", "hyperparameters: {type: number}"),
-        new("gate-metric", Severity.Error, "Instances", "A gate tests a metric that training computes.", "metrics: [ic]\ngates: [{metric: sharpe, op: '>', threshold: 1}]"),
+        new("gate-metric", Severity.Error, "Instances", "A gate tests a known metric (the engine's one table of metrics) that training computes.", "metrics: [ic]\ngates: [{metric: sharpe, op: '>', threshold: 1}]"),
         new("promotion-policy", Severity.Error, "Instances", "A pinned policy names its version; the promotion metric is computed.", "promotion: {policy: pinned}"),
         new("window-order", Severity.Error, "Instances", "Windows end after they start.", "training: {start: 2012-01-01, end: 2010-01-01}"),
         new("invalid-date", Severity.Error, "Instances", "Dates exist on the calendar.", "start: 2021-02-30"),

@@ -203,24 +203,17 @@ public sealed class TrainActivity : IRunActivity
 
     internal static int[] Classes(double[] values) => [.. values.Select(v => double.IsFinite(v) ? (int)v : -1)];
 
+    /// <summary>A combiner's or filter's metrics: the signal metrics of the catalog it asks for (default: ic, rank_ic, hit_rate, turnover).</summary>
     private static SortedDictionary<string, double> SignalMetricsOf(ModelDefinitionSpec definition, double[] signal, double[] label, Frame rows)
     {
         var names = definition.Training.Metrics.Count > 0 ? definition.Training.Metrics : ["ic", "rank_ic", "hit_rate", "turnover"];
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var inputs = new MetricInputs { Signal = signal, Target = label, Predictions = signal, Labels = label, Times = rows.Time, Entities = rows.Entity };
         foreach (var name in names)
         {
-            double? value = name switch
+            if (MetricCatalog.Find(MetricSet.Normalise(name)) is { Family: MetricFamily.Signal } metric)
             {
-                "ic" => SignalMetrics.Ic(signal, label),
-                "rank_ic" => SignalMetrics.RankIc(signal, label),
-                "icir" => SignalMetrics.IcIr(signal, label, rows.Time, rows.Entity),
-                "hit_rate" => SignalMetrics.HitRate(signal, label),
-                "turnover" => SignalMetrics.Turnover(signal, rows.Time, rows.Entity),
-                _ => null,
-            };
-            if (value is { } v)
-            {
-                metrics[name] = v;
+                metric.Compute(inputs, metrics);
             }
         }
         return metrics;

@@ -7,10 +7,6 @@ namespace OptAIC.Engine.Lint.Checks;
 /// <summary>A definition's category decides what its model, inference and instances may be.</summary>
 internal static class DefinitionChecks
 {
-    private static readonly string[] Trainers = ["lightgbm", "fasttree", "sdca", "onnx"];
-    private static readonly string[] Combiners = ["ridge", "ic-weighted", "equal-weight"];
-    private static readonly string[] Filters = ["threshold", "top-k", "regime-gate"];
-
     public static void Check(LintContext ctx)
     {
         foreach (var definition in ctx.Specs.Definitions.Values)
@@ -29,12 +25,7 @@ internal static class DefinitionChecks
     private static void CheckDefinition(LintContext ctx, SpecDocument document, ModelDefinitionSpec spec)
     {
         var algorithm = spec.Model.Algorithm;
-        var allowed = spec.Category switch
-        {
-            "combining" => Combiners,
-            "filtering" => Filters,
-            _ => Trainers,
-        };
+        var allowed = ML.Algorithms.ForCategory(spec.Category);
         if (!allowed.Contains(algorithm))
         {
             ctx.Error("category-algorithm", document, ["spec", "model", "algorithm"],
@@ -109,7 +100,12 @@ internal static class DefinitionChecks
         for (var i = 0; i < spec.Tests.Gates.Count; i++)
         {
             var gate = spec.Tests.Gates[i];
-            if (metrics.Count > 0 && !metrics.Contains(gate.Metric))
+            if (ML.Metrics.MetricCatalog.Find(ML.Training.MetricSet.Normalise(gate.Metric)) is null)
+            {
+                ctx.Error("gate-metric", document, ["spec", "tests", "gates", i, "metric"],
+                    $"gate on '{gate.Metric}', which is not a metric{Specs.Text.Suggestions.DidYouMean(gate.Metric, ML.Metrics.MetricCatalog.Names)}; known metrics: {string.Join(", ", ML.Metrics.MetricCatalog.Names)}");
+            }
+            else if (metrics.Count > 0 && !metrics.Contains(gate.Metric))
             {
                 ctx.Error("gate-metric", document, ["spec", "tests", "gates", i, "metric"],
                     $"gate on '{gate.Metric}', which training does not compute{Specs.Text.Suggestions.DidYouMean(gate.Metric, metrics)}; add it to training.metrics (now: {string.Join(", ", metrics)})");

@@ -50,8 +50,8 @@ public static class Hyperparameters
         Integer,
     }
 
-    /// <summary>The algorithms the trainer knows.</summary>
-    public static IReadOnlyList<string> Algorithms { get; } = ["lightgbm", "fasttree", "sdca"];
+    /// <summary>The algorithms the trainer knows (the <see cref="ML.Algorithms"/> table's trainers).</summary>
+    public static IReadOnlyList<string> Algorithms => ML.Algorithms.Trainers;
 
     /// <summary>The hyperparameter names <paramref name="algorithm"/> accepts.</summary>
     public static IReadOnlyList<string> AcceptedBy(string algorithm) => [.. RulesFor(algorithm).Keys];

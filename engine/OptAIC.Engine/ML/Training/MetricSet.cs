@@ -15,20 +15,17 @@ namespace OptAIC.Engine.ML.Training;
 /// </summary>
 public sealed class MetricSet
 {
-    private static readonly string[] SignalNames = ["ic", "rank_ic", "icir", "hit_rate", "turnover"];
-    private static readonly string[] RegressionNames = ["rmse", "mae", "r2"];
-    private static readonly string[] ClassificationNames = ["accuracy", "macro_f1", "log_loss", "recall"];
+    private static readonly IReadOnlyList<string> SignalNames = MetricCatalog.Family(MetricFamily.Signal);
+    private static readonly IReadOnlyList<string> RegressionNames = MetricCatalog.Family(MetricFamily.Regression);
+    private static readonly IReadOnlyList<string> ClassificationNames = MetricCatalog.Family(MetricFamily.Classification);
 
     private MetricSet(IReadOnlyList<string> names) => Names = names;
 
-    /// <summary>Every metric name this set can hold.</summary>
-    public static IReadOnlyList<string> Known { get; } = [.. SignalNames, .. RegressionNames, .. ClassificationNames];
+    /// <summary>Every metric name this set can hold (the <see cref="MetricCatalog"/>'s).</summary>
+    public static IReadOnlyList<string> Known => MetricCatalog.Names;
 
     /// <summary>Canonical names, in the order given, without duplicates.</summary>
     public IReadOnlyList<string> Names { get; }
-
-    /// <summary>Metrics where a lower value is better (an importance drop negates them).</summary>
-    public static IReadOnlySet<string> LowerIsBetter { get; } = new HashSet<string>(["rmse", "mae", "log_loss", "turnover"], StringComparer.Ordinal);
 
     /// <summary>
     /// The set of the given names; throws <see cref="ModelConfigurationException"/> naming an
@@ -137,51 +134,20 @@ public sealed class MetricSet
         {
             probabilities = task == ModelTask.Binary ? TwoColumns(predictions) : predictions;
         }
+        var inputs = new MetricInputs
+        {
+            Signal = signal,
+            Target = target,
+            Predictions = predictions,
+            Labels = labels,
+            Probabilities = probabilities,
+            Classes = classes,
+            Times = times,
+            Entities = entities,
+        };
         foreach (var name in Names)
         {
-            switch (name)
-            {
-                case "ic":
-                    result[name] = SignalMetrics.Ic(signal, target);
-                    break;
-                case "rank_ic":
-                    result[name] = SignalMetrics.RankIc(signal, target);
-                    break;
-                case "icir":
-                    result[name] = SignalMetrics.IcIr(signal, target, times, entities);
-                    break;
-                case "hit_rate":
-                    result[name] = SignalMetrics.HitRate(signal, target);
-                    break;
-                case "turnover":
-                    result[name] = SignalMetrics.Turnover(signal, times, entities);
-                    break;
-                case "rmse":
-                    result[name] = RegressionMetrics.Rmse(predictions, labels);
-                    break;
-                case "mae":
-                    result[name] = RegressionMetrics.Mae(predictions, labels);
-                    break;
-                case "r2":
-                    result[name] = RegressionMetrics.R2(predictions, labels);
-                    break;
-                case "accuracy":
-                    result[name] = ClassificationMetrics.Accuracy(labels, probabilities, classes);
-                    break;
-                case "macro_f1":
-                    result[name] = ClassificationMetrics.MacroF1(labels, probabilities, classes);
-                    break;
-                case "log_loss":
-                    result[name] = ClassificationMetrics.LogLoss(labels, probabilities, classes);
-                    break;
-                case "recall":
-                    var recall = ClassificationMetrics.Recall(labels, probabilities, classes);
-                    for (var c = 0; c < recall.Length; c++)
-                    {
-                        result["recall_" + c.ToString(CultureInfo.InvariantCulture)] = recall[c];
-                    }
-                    break;
-            }
+            MetricCatalog.Find(name)!.Compute(inputs, result);
         }
         return result;
     }
@@ -200,7 +166,7 @@ public sealed class MetricSet
         }
         var set = new MetricSet([name]);
         set.CheckFor(task);
-        var sign = LowerIsBetter.Contains(name) ? -1 : 1;
+        var sign = MetricCatalog.LowerIsBetter(name) ? -1 : 1;
         return (predictions, labels) =>
             sign * set.Compute(task, classCount, predictions, labels, new DateTime[labels.Length], null)[name];
     }
