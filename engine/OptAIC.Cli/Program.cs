@@ -20,6 +20,7 @@ var root = new RootCommand("optaic: declarative GitOps for machine-learning mode
     ServeCommand.Create(repo),
     ReportCommand.Create(repo),
     RunActivityCommand.Create(repo),
+    WorkerCommand.Create(repo),
     SchemaCommand.Create(),
     CompletionCommand.Create(),
 };
