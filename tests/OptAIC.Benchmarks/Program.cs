@@ -7,6 +7,7 @@ using OptAIC.Benchmarks.Scenarios;
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario lint    whole-process timings
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario serve   optaic serve under wrk, beside bare Kestrel
 //   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario center  optaic report, Chromium, serve (1,000 x 10)
+//   dotnet run -c Release --project tests/OptAIC.Benchmarks -- scenario queue   Hangfire queue: cost per run, 2 workers vs 1
 // Every class in this assembly with [Benchmark] methods is found; the baseline is marked with
 // [Benchmark(Baseline = true)] so the Ratio column shows the engine's cost against it.
 if (args is ["scenario", var name, ..])
@@ -35,8 +36,11 @@ if (args is ["scenario", var name, ..])
         case "center":
             CenterScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1000, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 10);
             break;
+        case "queue":
+            QueueScenario.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 24, args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1000);
+            break;
         default:
-            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer, serve, center");
+            Console.Error.WriteLine($"unknown scenario '{name}'; scenarios: lint, plan, plan-phases, scale, onnx-infer, serve, center, queue");
             return 2;
     }
     return 0;

@@ -71,6 +71,23 @@ public sealed class RunJobHost(string repositoryRoot, RunTable table, string wor
         }
     }
 
+    /// <summary>Opens the checkout before the first job (its caches warm, its specs checked): the specs hash, or why runs will be refused.</summary>
+    public string Warm()
+    {
+        lock (_gate)
+        {
+            try
+            {
+                _workspace = RunWorkspace.Open(repositoryRoot);
+                return $"specs {_workspace.SpecsHash[..19]}…";
+            }
+            catch (Exception e) when (e is InvalidSpecsException or SpecSourceException or IOException)
+            {
+                return $"its specs cannot be read ({e.Message.Split('\n')[0]}); runs will be refused until they can";
+            }
+        }
+    }
+
     /// <summary>The checkout as a workspace, opened once per specs hash and shared by the runs of this worker (its caches too).</summary>
     private RunWorkspace? Open(RunRequest request, out RunResult? refused)
     {

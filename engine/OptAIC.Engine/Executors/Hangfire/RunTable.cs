@@ -156,27 +156,36 @@ public sealed class RunTable(PostgresEndpoint endpoint)
         return (jobId, null, false);
     }
 
-    /// <summary>A worker starts the run of <paramref name="jobId"/>.</summary>
+    /// <summary>
+    /// A worker starts the run of <paramref name="jobId"/>. The row is locked first, so a job fetched the
+    /// moment it was created waits for its coordinator's claim to commit (and then sees its own job id).
+    /// </summary>
     public async Task<(JobStart Start, int Attempts)> StartAsync(string runId, string jobId, string worker, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        var attempts = await ScalarAsync(connection, """
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var rows = await QueryAsync(connection, $"SELECT {Columns} FROM optaic.runs WHERE run_id = @run FOR UPDATE", p => p.AddWithValue("run", runId), ct, transaction);
+        if (rows.Count != 1 || rows[0].JobId != jobId)
+        {
+            await transaction.CommitAsync(ct);
+            return (JobStart.Superseded, 0);
+        }
+        if (rows[0].ResultJson is not null)
+        {
+            await transaction.CommitAsync(ct);
+            return (JobStart.AlreadyDone, rows[0].Attempts);
+        }
+        await ExecuteAsync(connection, """
             UPDATE optaic.runs SET state = 'running', worker = @worker, stage = 'started', attempts = attempts + 1, started_at = now(), updated_at = now()
-            WHERE run_id = @run AND job_id = @job AND result IS NULL
-            RETURNING attempts
+            WHERE run_id = @run
             """, p =>
         {
             p.AddWithValue("run", runId);
-            p.AddWithValue("job", jobId);
             p.AddWithValue("worker", worker);
-        }, ct);
-        if (attempts is int count)
-        {
-            await NotifyAsync(connection, runId, ct);
-            return (JobStart.Started, count);
-        }
-        var rows = await QueryAsync(connection, $"SELECT {Columns} FROM optaic.runs WHERE run_id = @run", p => p.AddWithValue("run", runId), ct);
-        return rows.Count == 1 && rows[0].JobId == jobId ? (JobStart.AlreadyDone, rows[0].Attempts) : (JobStart.Superseded, 0);
+        }, ct, transaction);
+        await NotifyAsync(connection, runId, ct, transaction);
+        await transaction.CommitAsync(ct);
+        return (JobStart.Started, rows[0].Attempts + 1);
     }
 
     /// <summary>Where the run is now (a stage line); best effort, for live displays.</summary>
@@ -249,22 +258,14 @@ public sealed class RunTable(PostgresEndpoint endpoint)
 
     private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => Endpoint.OpenAsync(ct);
 
-    private static async Task NotifyAsync(NpgsqlConnection connection, string runId, CancellationToken ct) =>
-        await ExecuteAsync(connection, $"SELECT pg_notify('{Channel}', @run)", p => p.AddWithValue("run", runId), ct);
+    private static async Task NotifyAsync(NpgsqlConnection connection, string runId, CancellationToken ct, NpgsqlTransaction? transaction = null) =>
+        await ExecuteAsync(connection, $"SELECT pg_notify('{Channel}', @run)", p => p.AddWithValue("run", runId), ct, transaction);
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, Action<NpgsqlParameterCollection>? parameters, CancellationToken ct, NpgsqlTransaction? transaction = null)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         parameters?.Invoke(command.Parameters);
         return await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        parameters(command.Parameters);
-        var value = await command.ExecuteScalarAsync(ct);
-        return value is DBNull ? null : value;
     }
 
     private static async Task<List<QueuedRun>> QueryAsync(NpgsqlConnection connection, string sql, Action<NpgsqlParameterCollection> parameters, CancellationToken ct, NpgsqlTransaction? transaction = null)

@@ -61,6 +61,7 @@ public static class RunWorker
         await table.EnsureSchemaAsync(ct);
         var name = options.Name ?? $"{Environment.MachineName}:{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
         var host = new RunJobHost(Path.GetFullPath(options.RepositoryRoot), table, name, options.Activities, log);
+        var checkout = host.Warm();
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             ServerName = name,
@@ -76,7 +77,7 @@ public static class RunWorker
             ServerTimeout = TimeSpan.FromMinutes(1),
             ServerCheckInterval = TimeSpan.FromSeconds(30),
         }, storage);
-        log($"worker {name}: {options.Concurrency} run(s) at once from queue(s) {string.Join(", ", options.Queues)} at {options.Endpoint.Display}, checkout {options.RepositoryRoot}; SIGTERM drains");
+        log($"worker {name}: {options.Concurrency} run(s) at once from queue(s) {string.Join(", ", options.Queues)} at {options.Endpoint.Display}, checkout {options.RepositoryRoot} ({checkout}); SIGTERM drains");
         try
         {
             await Task.Delay(Timeout.Infinite, ct);
