@@ -71,6 +71,11 @@ public class DataParquetReadBenchmarks
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_root, recursive: true);
 
+    /// <summary>The dataset (for <see cref="DataProfileBenchmarks"/>), once set up.</summary>
+    internal DatasetDescriptor Dataset => _dataset;
+
+    internal string Root => _root;
+
     [Benchmark(Baseline = true, Description = "bare Parquet.Net into arrays")]
     public async Task<int> BareParquetNet()
     {

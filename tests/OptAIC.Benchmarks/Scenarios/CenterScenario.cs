@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using LibGit2Sharp;
 using Microsoft.Playwright;
+using OptAIC.Engine.Registry;
 using OptAIC.Engine.Web;
+using OptAIC.Engine.Web.Center;
 
 namespace OptAIC.Benchmarks.Scenarios;
 
@@ -32,6 +34,8 @@ public static class CenterScenario
             var files = Directory.GetFiles(Path.Combine(root, "models"), "*", SearchOption.AllDirectories).Length;
             Console.WriteLine($"center, generated registry: {instances:N0} instances x {versions} versions, {files:N0} files, committed (setup {generate.Elapsed.TotalSeconds:F1} s)");
 
+            Console.WriteLine($"  load average: {LoadAverage()}");
+            Phases(root);
             var site = Path.Combine(root, "site");
             var (median, min, exit) = ProcessTimer.Time(optaic, $"report --out {site}", root, runs: 3, dropCache: () =>
             {
@@ -45,6 +49,7 @@ public static class CenterScenario
             Console.WriteLine($"  optaic report --out site, whole process (median of 3, fresh folder): {median:F3} s (min {min:F3} s, exit {exit})   target < 5.000 s");
             Console.WriteLine($"  pages: {pages.Length:N0}, largest {largest.Length / 1024.0:F1} KB ({Path.GetRelativePath(site, largest.FullName)})   target < 300 KB");
             Console.WriteLine($"  index.html: {new FileInfo(Path.Combine(site, "index.html")).Length / 1024.0:F1} KB");
+            Console.WriteLine($"  load average after: {LoadAverage()}");
 
             Browser(site).GetAwaiter().GetResult();
             Serve(root).GetAwaiter().GetResult();
@@ -57,6 +62,62 @@ public static class CenterScenario
             }
         }
     }
+
+    /// <summary>
+    /// Where `optaic report`'s time goes, in process (median of 3): reading the record files' bytes alone (the I/O part
+    /// of the read), Git (which commit recorded each run), the read model (file reads and YAML parsing of every record),
+    /// rendering every page into memory, and writing the files.
+    /// </summary>
+    private static void Phases(string root)
+    {
+        var registry = Path.Combine(root, "models");
+        var times = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        void Add(string phase, Stopwatch watch) => (times.TryGetValue(phase, out var list) ? list : times[phase] = []).Add(watch.Elapsed.TotalMilliseconds);
+        long pages = 0, bytes = 0;
+        for (var run = 0; run < 3; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            var files = Directory.GetFiles(registry, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".md", StringComparison.Ordinal)).ToList();
+            long read = 0;
+            Parallel.ForEach(files, f => Interlocked.Add(ref read, File.ReadAllBytes(f).Length));
+            Add($"record files' bytes only ({files.Count:N0} files, {read / 1048576.0:F0} MB, parallel)", watch);
+
+            watch.Restart();
+            var recorded = RecordCommits.Read(root, "models");
+            Add("git: the commit that recorded each run", watch);
+
+            watch.Restart();
+            var data = CenterReader.Read(new RegistryStore(registry), null, null, Path.Combine(root, ".optaic"), DateTimeOffset.UtcNow, recorded);
+            Add("read model: list, read and parse every record", watch);
+
+            watch.Restart();
+            var plan = StaticSite.Plan(data);
+            var rendered = new byte[plan.Count][];
+            Parallel.For(0, plan.Count, i => rendered[i] = plan[i].Render());
+            Add($"render every page in memory", watch);
+            pages = plan.Count;
+            bytes = rendered.Sum(r => (long)r.Length);
+
+            var site = Path.Combine(root, $"site-phases");
+            if (Directory.Exists(site))
+            {
+                Directory.Delete(site, recursive: true);
+            }
+            watch.Restart();
+            StaticSite.CreateFolders(data, site);
+            Parallel.For(0, plan.Count, i => File.WriteAllBytes(Path.Combine(site, plan[i].Path), rendered[i]));
+            Add($"write the files (fresh folder)", watch);
+            Directory.Delete(site, recursive: true);
+        }
+        Console.WriteLine($"  where report's time goes, in process (median of 3; {pages:N0} files, {bytes / 1048576.0:F0} MB):");
+        foreach (var (phase, list) in times)
+        {
+            list.Sort();
+            Console.WriteLine($"    {phase,-72} {list[1],8:F0} ms (min {list[0]:F0})");
+        }
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static void Generate(string root, int instances, int versions)
     {

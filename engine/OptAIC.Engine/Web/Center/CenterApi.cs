@@ -60,6 +60,17 @@ public static class CenterApi
         runs = i.Runs.Take(100).Select(RunSummary),
     };
 
+    /// <summary>Every dataset's profiled content versions (the profiles themselves are at /api/datasets/{dataset}/{contentVersion}).</summary>
+    public static object Datasets(CenterData data) => new
+    {
+        format_version = FormatVersion,
+        datasets = data.Profiles.Select(d => new
+        {
+            name = d.Key,
+            profiles = d.Value.Select(p => new { contentVersion = p.ContentVersion, createdAt = p.CreatedAt, rows = p.Rows, from = p.From, to = p.To }),
+        }),
+    };
+
     public static object Runs(CenterData data, RunFilter filter, int page, int pageSize = CenterPages.PageSize)
     {
         var runs = filter.IsEmpty ? data.Runs : [.. data.Runs.Where(filter.Matches)];

@@ -44,6 +44,16 @@ public static class CenterEndpoints
             page.StartsWith('_') && int.TryParse(page.AsSpan(1), out var number) && number > 1
                 ? Executions(center, http, file, number)
                 : center.Html(http, null, _ => null, $"no page '{page}/{file}' of executions"));
+        app.MapGet("/datasets/index.html", (HttpContext http) => center.Html(http, "datasets", p => p.DatasetList()));
+        app.MapGet("/datasets/{dataset}/{file}", (HttpContext http, string dataset, string file) =>
+        {
+            var version = Stem(file);
+            return center.Html(http, $"profile:{dataset}:{version}", p => p.Data.Profile(dataset, version) is { } profile ? p.Profile(profile) : null,
+                $"no profile of dataset '{dataset}' at content version '{version}'");
+        });
+        app.MapGet("/api/datasets", (HttpContext http) => center.Json(http, "api:datasets", d => CenterApi.Datasets(d)));
+        app.MapGet("/api/datasets/{dataset}/{version}", (HttpContext http, string dataset, string version) =>
+            center.Json(http, $"api:profile:{dataset}:{version}", d => d.Profile(dataset, version), $"no profile of dataset '{dataset}' at content version '{version}'"));
         app.MapGet("/runs/", (HttpContext http) => center.Html(http, null, p => p.RunList(1, FilterOf(http.Request))));
 
         app.MapGet("/api/instances", (HttpContext http) => center.Json(http, "api:instances", d => CenterApi.Instances(d)));

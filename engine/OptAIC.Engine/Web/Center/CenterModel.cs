@@ -30,6 +30,20 @@ public sealed class CenterData
     /// <summary>Under <c>serve</c>: the pending plan (null in a static report, or when it could not be made).</summary>
     public PendingPlan? Plan { get; init; }
 
+    /// <summary>Every dataset's profiles (one per content version), oldest first, by dataset (ordinal).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<DatasetProfile>> Profiles { get; init; } = new SortedDictionary<string, IReadOnlyList<DatasetProfile>>(StringComparer.Ordinal);
+
+    /// <summary>The profile of a dataset at a content version, if one was recorded.</summary>
+    public DatasetProfile? Profile(string dataset, string contentVersion) =>
+        Profiles.TryGetValue(dataset, out var list) ? list.FirstOrDefault(p => p.ContentVersion == contentVersion) : null;
+
+    /// <summary>The newest profile of a dataset: its current content version as the registry last saw it.</summary>
+    public DatasetProfile? CurrentProfile(string dataset) => Profiles.TryGetValue(dataset, out var list) && list.Count > 0 ? list[^1] : null;
+
+    /// <summary>The newest profile recorded at or before a time (apply records profiles with its start time, before its runs start).</summary>
+    public DatasetProfile? ProfileAt(string dataset, DateTimeOffset at) =>
+        Profiles.TryGetValue(dataset, out var list) ? list.LastOrDefault(p => p.CreatedAt <= at) : null;
+
     // Built on first use; two threads racing build equal maps, and either one is kept.
     private Dictionary<string, CenterInstance>? _byName;
     private Dictionary<string, CenterRun>? _runsById;
@@ -100,6 +114,9 @@ public sealed class CenterInstance
 
     /// <summary>Instances that read this one's outputs, from the specs.</summary>
     public required IReadOnlyList<string> ReadBy { get; init; }
+
+    /// <summary>The dataset columns each feature reads (through the features it is computed from), from the specs; empty without them.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> FeatureColumns { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     public DateTimeOffset? LastRun => Runs.Count == 0 ? null : Runs[0].Started;
 
@@ -241,7 +258,7 @@ public static class CenterReader
         {
             plan = PlanOf(root);
         }
-        return new CenterData { Commit = data.Commit, ReadAt = data.ReadAt, Instances = data.Instances, Runs = data.Runs, SpecsProblem = specsProblem, Plan = plan };
+        return new CenterData { Commit = data.Commit, ReadAt = data.ReadAt, Instances = data.Instances, Runs = data.Runs, Profiles = data.Profiles, SpecsProblem = specsProblem, Plan = plan };
     }
 
     /// <summary>Reads a registry store (and optional specs) into the read model.</summary>
@@ -253,7 +270,12 @@ public static class CenterReader
         var instances = new CenterInstance[names.Count];
         Parallel.For(0, names.Count, i => instances[i] = ReadInstance(store, specs, names[i], readers, workFolder, recordedBy));
         var runs = instances.SelectMany(i => i.Runs).OrderByDescending(r => r.Started).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
-        return new CenterData { Commit = commit, ReadAt = now ?? DateTimeOffset.UtcNow, Instances = instances, Runs = runs };
+        var profiles = new SortedDictionary<string, IReadOnlyList<DatasetProfile>>(StringComparer.Ordinal);
+        foreach (var dataset in store.ListProfiledDatasets())
+        {
+            profiles[dataset] = store.GetDatasetProfiles(dataset);
+        }
+        return new CenterData { Commit = commit, ReadAt = now ?? DateTimeOffset.UtcNow, Instances = instances, Runs = runs, Profiles = profiles };
     }
 
     private static PendingPlan PlanOf(string root)
@@ -386,6 +408,7 @@ public static class CenterReader
             cardVersion = card is null ? null : shown.Version;
         }
 
+        var config = ConfigOf(spec, definition, shown);
         var health = status is null ? (registered || versions.Count > 0 ? "missing" : "missing")
             : status.Archived ? "archived" : status.Health.ToString().ToLowerInvariant();
         return new CenterInstance
@@ -408,12 +431,58 @@ public static class CenterReader
             Runs = runs,
             LatestMonitoring = latestMonitoring,
             MonitoringHistory = history,
-            Config = ConfigOf(spec, definition, shown),
+            Config = config,
             Card = card,
             CardVersion = cardVersion,
             Inputs = spec is null ? [] : [.. spec.Inputs.Concat(spec.Regime is { } regime ? [regime] : []).Distinct(StringComparer.Ordinal)],
             ReadBy = readers.TryGetValue(name, out var readBy) ? readBy.Order(StringComparer.Ordinal).ToList() : [],
+            FeatureColumns = FeatureColumnsOf(specs, spec, config.Features),
         };
+    }
+
+    /// <summary>Each feature's source columns: the names in its expression that are columns of the feature set's datasets, through the features it names.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> FeatureColumnsOf(SpecSet? specs, ModelInstanceSpec? spec, IReadOnlyList<string> features)
+    {
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (specs is null || spec?.Features?.FeatureSet is not { } setName || specs.FeatureSets.GetValueOrDefault(setName)?.Value is not { } set)
+        {
+            return result;
+        }
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dataset in set.Join.Select(j => j.Dataset).Prepend(set.Source))
+        {
+            if (specs.Datasets.GetValueOrDefault(dataset)?.Value is { } d)
+            {
+                columns.UnionWith(d.Columns.Select(c => c.Name));
+            }
+        }
+        var expressions = set.Features.Concat(set.Targets).GroupBy(f => f.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Expr, StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            var found = new SortedSet<string>(StringComparer.Ordinal);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Stack<string>([feature]);
+            while (pending.TryPop(out var name))
+            {
+                if (!seen.Add(name) || !expressions.TryGetValue(name, out var expr))
+                {
+                    continue;
+                }
+                foreach (System.Text.RegularExpressions.Match token in System.Text.RegularExpressions.Regex.Matches(expr, "[A-Za-z_][A-Za-z0-9_]*"))
+                {
+                    if (columns.Contains(token.Value))
+                    {
+                        found.Add(token.Value);
+                    }
+                    else if (expressions.ContainsKey(token.Value))
+                    {
+                        pending.Push(token.Value);
+                    }
+                }
+            }
+            result[feature] = [.. found];
+        }
+        return result;
     }
 
     private static CenterRun RunOf(RunRecord run, MonitoringView? monitoring, Dictionary<int, string?> algorithms, string? workFolder, string? recordedBy)

@@ -27,6 +27,11 @@ public static class SitePaths
     public static string Run(CenterRun run) => $"{Executions(run.Instance, run.Page)}#{run.Id}";
 
     public static string Executions(string instance, int page) => page <= 1 ? $"executions/{instance}.html" : $"executions/_{page}/{instance}.html";
+
+    public const string Datasets = "datasets/index.html";
+
+    /// <summary>A dataset content version's profile.</summary>
+    public static string Profile(string dataset, string contentVersion) => $"datasets/{dataset}/{contentVersion}.html";
 }
 
 /// <summary>A filter of the Execution view (instance, kind, status); empty fields match everything.</summary>
@@ -43,7 +48,7 @@ public sealed record RunFilter(string? Instance = null, string? Kind = null, str
 /// small inline script that only filters the Execution view's table (every page reads fully without it), no request
 /// to anywhere (a Content-Security-Policy in each page says so). Escapes everything it prints from the records.
 /// </summary>
-public sealed class CenterPages(CenterData data, bool live = false)
+public sealed partial class CenterPages(CenterData data, bool live = false)
 {
     /// <summary>Instances per page of the Model Instance list, runs per page of the Execution view: pages stay far below 300 KB.</summary>
     public const int PageSize = 200;
@@ -136,7 +141,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         Fact(h, "Key metric", i.KeyMetric is null ? null : $"{i.KeyMetric} = {(i.KeyMetricValue is { } v ? Format.Number(v) : "n/a")}");
         Fact(h, "In the specs", i.InSpecs ? "yes" : "no (registry only)");
         h.Raw("</dl>");
-        h.Raw("<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#versions\">Versions</a> <a href=\"#stages\">Stage history</a> <a href=\"#monitoring\">Monitoring</a> <a href=\"#configuration\">Configuration</a> <a href=\"#lineage\">Lineage</a> <a href=\"#runs\">Runs</a> <a href=\"#card\">Model card</a></nav>");
+        h.Raw("<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#versions\">Versions</a> <a href=\"#stages\">Stage history</a> <a href=\"#monitoring\">Monitoring</a> <a href=\"#configuration\">Configuration</a> <a href=\"#lineage\">Lineage</a> <a href=\"#data\">Data profiles</a> <a href=\"#runs\">Runs</a> <a href=\"#card\">Model card</a></nav>");
 
         if (live)
         {
@@ -272,6 +277,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         h.Raw("</section>");
 
         Lineage(h, i);
+        DataProfiles(h, i);
 
         // Runs.
         h.Raw("<section aria-labelledby=\"runs\"><h2 id=\"runs\">Runs</h2><p><a href=\"").Attr(h.To(SitePaths.Runs) + "?instance=" + Uri.EscapeDataString(i.Name)).Raw("\">All runs of ").Text(i.Name).Raw(" in the Execution view</a></p>");
@@ -395,6 +401,7 @@ public sealed class CenterPages(CenterData data, bool live = false)
         {
             MonitoringDetail(h, m, run.Id);
         }
+        RunProfiles(h, run);
         if (run.Activities.Count > 0)
         {
             h.Raw("<table><caption>Journal activities (attempts and retries)</caption><thead><tr><th scope=\"col\">Step</th><th scope=\"col\">Attempt</th><th scope=\"col\">Outcome</th><th scope=\"col\">At</th><th scope=\"col\">Error</th></tr></thead><tbody>");
@@ -660,7 +667,8 @@ public sealed class CenterPages(CenterData data, bool live = false)
             .Append("<meta name=\"referrer\" content=\"no-referrer\"><title>").Append(Svg.Esc(title)).Append(" · OptAIC MLOps Center</title><style>").Append(Css).Append("</style></head><body>")
             .Append("<a class=\"skip\" href=\"#main\">Skip to content</a><header><nav aria-label=\"Views\"><strong>OptAIC MLOps Center</strong> ")
             .Append("<a href=\"").Append(Svg.Esc(body.To(SitePaths.Index))).Append('"').Append(section == "instances" ? " aria-current=\"page\"" : "").Append(">Model instances</a> ")
-            .Append("<a href=\"").Append(Svg.Esc(body.To(SitePaths.Runs))).Append('"').Append(section == "runs" ? " aria-current=\"page\"" : "").Append(">Executions</a></nav>")
+            .Append("<a href=\"").Append(Svg.Esc(body.To(SitePaths.Runs))).Append('"').Append(section == "runs" ? " aria-current=\"page\"" : "").Append(">Executions</a> ")
+            .Append("<a href=\"").Append(Svg.Esc(body.To(SitePaths.Datasets))).Append('"').Append(section == "datasets" ? " aria-current=\"page\"" : "").Append(">Datasets</a></nav>")
             .Append("<p class=\"meta\">").Append(live ? "live from " : "from ").Append("commit <code>").Append(Svg.Esc(Data.Commit is { } c ? c[..Math.Min(12, c.Length)] : "none")).Append("</code>, read ")
             .Append(Svg.Esc(Format.Time(Data.ReadAt))).Append("</p></header><main id=\"main\">")
             .Append(body.ToString()).Append("</main><footer><p>Made by optaic from the registry's records; it shows what they hold, never data rows or secrets.</p></footer>");

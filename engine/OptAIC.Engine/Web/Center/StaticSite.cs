@@ -3,6 +3,9 @@ using System.Text;
 
 namespace OptAIC.Engine.Web.Center;
 
+/// <summary>One file of the static site: its path in the site's folder and what renders it.</summary>
+public sealed record SiteFile(string Path, Func<byte[]> Render, bool Page);
+
 /// <summary>What <c>optaic report</c> wrote.</summary>
 public sealed record StaticSiteResult(string Folder, int Pages, int JsonFiles, long Bytes, long LargestPageBytes, string LargestPage, TimeSpan Elapsed);
 
@@ -20,44 +23,8 @@ public static class StaticSite
     {
         var clock = Stopwatch.StartNew();
         var root = Path.GetFullPath(folder);
-        Directory.CreateDirectory(root);
-        Directory.CreateDirectory(Path.Combine(root, "instances"));
-        Directory.CreateDirectory(Path.Combine(root, "runs"));
-        Directory.CreateDirectory(Path.Combine(root, "executions"));
-        Directory.CreateDirectory(Path.Combine(root, "api"));
-        foreach (var instance in data.Instances)
-        {
-            for (var p = 2; p <= CenterPages.ExecutionPages(instance); p++)
-            {
-                Directory.CreateDirectory(Path.Combine(root, "executions", $"_{p}"));
-            }
-        }
-        var pages = new CenterPages(data);
-        var jobs = new List<(string Path, Func<byte[]> Render, bool Page)>();
-        for (var p = 1; p <= pages.InstancePages; p++)
-        {
-            var page = p;
-            jobs.Add((SitePaths.InstancesPage(page), () => Utf8.GetBytes(pages.InstanceList(page)), true));
-        }
-        for (var p = 1; p <= pages.RunPages; p++)
-        {
-            var page = p;
-            jobs.Add((SitePaths.RunsPage(page), () => Utf8.GetBytes(pages.RunList(page)), true));
-        }
-        foreach (var instance in data.Instances)
-        {
-            jobs.Add((SitePaths.Instance(instance.Name), () => Utf8.GetBytes(pages.Instance(instance)), true));
-        }
-        foreach (var instance in data.Instances)
-        {
-            for (var p = 1; p <= CenterPages.ExecutionPages(instance); p++)
-            {
-                var page = p;
-                jobs.Add((SitePaths.Executions(instance.Name, page), () => Utf8.GetBytes(pages.Executions(instance, page)), true));
-            }
-        }
-        jobs.Add(("api/instances.json", () => CenterApi.Serialize(CenterApi.Instances(data)), false));
-
+        CreateFolders(data, root);
+        var jobs = Plan(data);
         var sizes = new long[jobs.Count];
         Parallel.For(0, jobs.Count, i =>
         {
@@ -69,6 +36,60 @@ public static class StaticSite
 
         var largest = Enumerable.Range(0, jobs.Count).Where(i => jobs[i].Page).MaxBy(i => sizes[i]);
         return new StaticSiteResult(root, jobs.Count(j => j.Page), jobs.Count(j => !j.Page), sizes.Sum(), sizes[largest], jobs[largest].Path, clock.Elapsed);
+    }
+
+    /// <summary>Every file of the site (path relative to its folder) with what renders it; <see cref="Write"/> renders and writes them in parallel.</summary>
+    public static IReadOnlyList<SiteFile> Plan(CenterData data)
+    {
+        var pages = new CenterPages(data);
+        var jobs = new List<SiteFile>();
+        for (var p = 1; p <= pages.InstancePages; p++)
+        {
+            var page = p;
+            jobs.Add(new(SitePaths.InstancesPage(page), () => Utf8.GetBytes(pages.InstanceList(page)), true));
+        }
+        for (var p = 1; p <= pages.RunPages; p++)
+        {
+            var page = p;
+            jobs.Add(new(SitePaths.RunsPage(page), () => Utf8.GetBytes(pages.RunList(page)), true));
+        }
+        foreach (var instance in data.Instances)
+        {
+            jobs.Add(new(SitePaths.Instance(instance.Name), () => Utf8.GetBytes(pages.Instance(instance)), true));
+        }
+        foreach (var instance in data.Instances)
+        {
+            for (var p = 1; p <= CenterPages.ExecutionPages(instance); p++)
+            {
+                var page = p;
+                jobs.Add(new(SitePaths.Executions(instance.Name, page), () => Utf8.GetBytes(pages.Executions(instance, page)), true));
+            }
+        }
+        jobs.Add(new(SitePaths.Datasets, () => Utf8.GetBytes(pages.DatasetList()), true));
+        foreach (var profile in data.Profiles.Values.SelectMany(p => p))
+        {
+            jobs.Add(new(SitePaths.Profile(profile.Dataset, profile.ContentVersion), () => Utf8.GetBytes(pages.Profile(profile)), true));
+        }
+        jobs.Add(new("api/instances.json", () => CenterApi.Serialize(CenterApi.Instances(data)), false));
+        return jobs;
+    }
+
+    /// <summary>The folders <see cref="Plan"/>'s files go in.</summary>
+    public static void CreateFolders(CenterData data, string root)
+    {
+        foreach (var sub in new[] { "instances", "runs", "executions", "api", "datasets" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, sub));
+        }
+        foreach (var dataset in data.Profiles.Keys)
+        {
+            Directory.CreateDirectory(Path.Combine(root, "datasets", dataset));
+        }
+        var pages = data.Instances.Select(CenterPages.ExecutionPages).DefaultIfEmpty(1).Max();
+        for (var p = 2; p <= pages; p++)
+        {
+            Directory.CreateDirectory(Path.Combine(root, "executions", $"_{p}"));
+        }
     }
 
     /// <summary>Unchanged pages keep their bytes and times, so a re-published site's diff is only what changed.</summary>
@@ -85,9 +106,9 @@ public static class StaticSite
     private static void RemoveStale(string root, IEnumerable<string> written)
     {
         var keep = new HashSet<string>(written.Select(w => Path.GetFullPath(Path.Combine(root, w))), StringComparer.Ordinal);
-        foreach (var sub in new[] { "instances", "runs", "executions", "api" })
+        foreach (var sub in new[] { "instances", "runs", "executions", "api", "datasets" })
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, sub), "*", sub == "executions" ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, sub), "*", sub is "executions" or "datasets" ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
             {
                 if ((file.EndsWith(".html", StringComparison.Ordinal) || file.EndsWith(".json", StringComparison.Ordinal)) && !keep.Contains(file))
                 {

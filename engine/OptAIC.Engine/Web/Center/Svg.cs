@@ -150,6 +150,66 @@ public static class Svg
         return s.Append("</svg>").ToString();
     }
 
+    /// <summary>
+    /// A dataset column's histogram, or two of them (a reference outlined, a current filled) each over its own
+    /// bins on one shared value axis. Bars are densities (share of values per unit), so histograms of different
+    /// row counts and bin widths compare.
+    /// </summary>
+    public static string Profile(string title, IReadOnlyList<double> edges, IReadOnlyList<long> counts, IReadOnlyList<double>? currentEdges = null, IReadOnlyList<long>? currentCounts = null, int width = 300, int height = 110)
+    {
+        if (counts.Count == 0 || edges.Count != counts.Count + 1)
+        {
+            return "";
+        }
+        var two = currentEdges is not null && currentCounts is not null && currentCounts.Count > 0 && currentEdges.Count == currentCounts.Count + 1;
+        var lo = two ? Math.Min(edges[0], currentEdges![0]) : edges[0];
+        var hi = two ? Math.Max(edges[^1], currentEdges![^1]) : edges[^1];
+        if (!(hi > lo))
+        {
+            hi = lo + 1;
+        }
+        var id = NextId();
+        var s = Open(id, title, two
+            ? $"training distribution outlined ({counts.Count} bins, {F(edges[0])} to {F(edges[^1])}), current filled ({currentCounts!.Count} bins, {F(currentEdges![0])} to {F(currentEdges[^1])})"
+            : $"{counts.Count} bins from {F(edges[0])} to {F(edges[^1])}", width, height);
+        const int left = 6, right = 6, top = 6, bottom = 20;
+        double X(double v) => left + ((v - lo) / (hi - lo) * (width - left - right));
+        static double[] Density(IReadOnlyList<double> e, IReadOnlyList<long> c)
+        {
+            var total = Math.Max(1, c.Sum());
+            var d = new double[c.Count];
+            for (var i = 0; i < c.Count; i++)
+            {
+                var w = e[i + 1] - e[i];
+                d[i] = c[i] / (double)total / (w > 0 ? w : 1);
+            }
+            return d;
+        }
+        var reference = Density(edges, counts);
+        var current = two ? Density(currentEdges!, currentCounts!) : [];
+        var max = reference.Concat(current).DefaultIfEmpty(1).Max();
+        max = max <= 0 ? 1 : max;
+        void Bars(IReadOnlyList<double> e, IReadOnlyList<long> c, double[] d, bool filled)
+        {
+            for (var i = 0; i < c.Count; i++)
+            {
+                var x0 = X(e[i]);
+                var w = Math.Max(1, X(e[i + 1]) - x0);
+                var bar = d[i] / max * (height - top - bottom);
+                s.Append(CultureInfo.InvariantCulture, $"<rect x=\"{P(x0)}\" y=\"{P(height - bottom - bar)}\" width=\"{P(w)}\" height=\"{P(bar)}\" ")
+                    .Append(filled ? $"fill=\"{Orange}\" fill-opacity=\"{(two ? "0.7" : "1")}\"" : $"fill=\"none\" stroke=\"{Blue}\" stroke-width=\"1.2\"")
+                    .Append(CultureInfo.InvariantCulture, $"><title>[{F(e[i])}, {F(e[i + 1])}): {c[i]} {(filled ? "current" : two ? "training" : "values")}</title></rect>");
+            }
+        }
+        if (two)
+        {
+            Bars(currentEdges!, currentCounts!, current, filled: true);
+        }
+        Bars(edges, counts, reference, filled: !two);
+        s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{height - 6}\">{F(lo)}</text><text x=\"{width - right}\" y=\"{height - 6}\" text-anchor=\"end\">{F(hi)}</text>");
+        return s.Append("</svg>").ToString();
+    }
+
     /// <summary>Runs on a time axis, one lane per kind, coloured by status.</summary>
     public static string Timeline(string title, IReadOnlyList<CenterRun> runs, Func<CenterRun, string> link, int width = 900)
     {

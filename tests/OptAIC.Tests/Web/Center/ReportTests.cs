@@ -70,6 +70,49 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public async Task Dataset_profiles_are_drawn_in_both_views_and_no_page_holds_a_data_row()
+    {
+        var repo = await CenterExample.Repository();
+        var data = CenterReader.Read(repo);
+        StaticSite.Write(data, _out.Path);
+
+        var profile = data.Profiles["spx-daily"].ShouldHaveSingleItem();
+        var page = File.ReadAllText(_out.File($"datasets/spx-daily/{profile.ContentVersion}.html"));
+        page.ShouldContain($"<h1>spx-daily at {profile.ContentVersion[..12]}</h1>");
+        foreach (var column in new[] { "open", "high", "low", "close", "adjclose", "volume" })
+        {
+            page.ShouldContain($"<title id=\"t", customMessage: column);
+            page.ShouldContain($">Histogram of {column}</title>", customMessage: column);
+        }
+        File.ReadAllText(_out.File("datasets/index.html")).ShouldContain($"href=\"../datasets/spx-daily/{profile.ContentVersion}.html\"");
+
+        // The Model Instance view: the training version's profile against the current one, per feature.
+        var alpha = File.ReadAllText(_out.File("instances/spx-alpha.html"));
+        var section = alpha[alpha.IndexOf("<section aria-labelledby=\"data\">", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("</section>", StringComparison.Ordinal)];
+        section.ShouldContain("(unchanged since training)");
+        section.ShouldContain("close: training against current");
+        section.ShouldContain("ret_1d"); // a feature that reads close
+        // The Execution view: the dataset version the training run read.
+        var training = data.Instance("spx-alpha")!.Runs.First(r => r.Kind == "train");
+        var executions = File.ReadAllText(_out.File(SitePaths.Run(training).Split('#')[0]));
+        executions.ShouldContain("<caption>Dataset versions read</caption>");
+        executions.ShouldContain($"href=\"../datasets/spx-daily/{profile.ContentVersion}.html\"");
+
+        // Summaries only: no row of the data is on any page.
+        var rows = File.ReadLines(Path.Combine(repo, "specs/data/sp500-2000.csv")).Skip(1).Take(50).ToList();
+        foreach (var file in Directory.EnumerateFiles(_out.Path, "*.html", SearchOption.AllDirectories))
+        {
+            var html = File.ReadAllText(file);
+            foreach (var row in rows)
+            {
+                html.ShouldNotContain(row, customMessage: file);
+                html.ShouldNotContain(string.Join(' ', row.Split(',').Skip(1).Take(3)), customMessage: file);
+            }
+        }
+    }
+
+    [Fact]
     public void A_repository_without_a_registry_gets_a_site_that_says_so()
     {
         using var empty = new TempFolder("optaic-empty");
@@ -77,7 +120,7 @@ public sealed class ReportTests : IDisposable
 
         var site = StaticSite.Write(CenterReader.Read(empty.Path), _out.Path);
 
-        site.Pages.ShouldBe(2); // the instance list and the Execution view
+        site.Pages.ShouldBe(3); // the instance list, the Execution view and the (empty) Datasets page
         File.ReadAllText(_out.File("index.html")).ShouldContain("0 instance(s), 0 run(s)");
     }
 }

@@ -102,6 +102,28 @@ public sealed class StaticSiteBrowserTests(BrowserFixture browser, StaticSiteBro
         watched.ShouldBeClean();
     }
 
+    [Fact]
+    public async Task Dataset_profiles_show_their_histograms_on_the_instance_and_the_profile_pages()
+    {
+        await using var watched = await browser.Open();
+        var page = watched.Page;
+
+        await page.GotoAsync(site.Url("instances/spx-alpha.html"));
+        var profiles = page.Locator("section[aria-labelledby=data]");
+        (await profiles.Locator("svg.chart").CountAsync()).ShouldBeGreaterThan(0);
+        (await profiles.GetByText("unchanged since training").CountAsync()).ShouldBe(1);
+        await profiles.ScrollIntoViewIfNeededAsync();
+        await watched.Screenshot("static-instance-profiles");
+
+        await Follow(page, page.GetByRole(AriaRole.Link, new() { Name = "Datasets", Exact = true }), "**/datasets/index.html");
+        await Follow(page, page.Locator("section[aria-labelledby=ds-spx-daily] tbody a").First, "**/datasets/spx-daily/*.html");
+        (await page.Locator("h1").InnerTextAsync()).ShouldStartWith("spx-daily at ");
+        (await page.Locator("figure svg.chart").CountAsync()).ShouldBe(6); // open, high, low, close, adjclose, volume
+        (await page.Locator("table tbody tr").CountAsync()).ShouldBe(6);
+        await watched.Screenshot("static-dataset-profile");
+        watched.ShouldBeClean();
+    }
+
     /// <summary>A navigation counts once its document is parsed (a loaded machine may be slow to fire load).</summary>
     private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
 
