@@ -85,6 +85,7 @@ public sealed class Applier
         }
         ct.ThrowIfCancellationRequested();
 
+        Data.Profiles.DatasetProfiles.RecordMissing(_session, context);
         var changed = ChangedRegistryPaths();
         string? commit = null;
         if (_options.Commit && changed.Count > 0)

@@ -70,43 +70,45 @@ public class DatasetProfileTests
     }
 
     [Fact]
-    public async Task Recording_after_a_real_apply_writes_one_profile_per_content_version_with_the_data_s_numbers_and_verify_stays_clean()
+    public async Task Apply_records_one_profile_per_content_version_with_the_data_s_numbers_and_verify_stays_clean()
     {
         using var folder = new TempFolder("optaic-profiles");
         var root = RepositoryScaffold.Create(folder.File("repo"), "demo", null, "0.0.0-test").Root;
         var csv = Path.Combine(root, "specs/data/prices.csv");
+
         (await new Applier(ReconcileSession.Open(root)).ApplyAsync()).CommitSha.ShouldNotBeNull();
 
         var session = ReconcileSession.Open(root);
-        var context = session.PlanningContext();
-        var version = context.DatasetVersions["prices"];
-        DatasetProfiles.RecordMissing(session, context).Count.ShouldBe(1);
+        var version = session.PlanningContext().DatasetVersions["prices"];
         var profile = session.Registry.GetDatasetProfile("prices", version).ShouldNotBeNull();
         var profiles = Path.Combine(session.Registry.Root, "datasets", "prices");
         Directory.GetFiles(profiles).Select(Path.GetFileName).ShouldBe([version + ".yaml"]);
         ShouldDescribe(profile, csv);
+        using (var git = GitRepository.Open(root))
+        {
+            git.ReadFileAtCommit("HEAD", $"models/datasets/prices/{version}.yaml").ShouldNotBeNull("the profile is in apply's commit");
+        }
         session.Registry.ListInstances().ShouldNotContain("datasets");
 
         // Unchanged data: no new profile, the file untouched.
         var written = File.GetLastWriteTimeUtc(Path.Combine(profiles, version + ".yaml"));
-        DatasetProfiles.RecordMissing(ReconcileSession.Open(root), context).ShouldBeEmpty();
+        await new Applier(ReconcileSession.Open(root)).ApplyAsync();
         Directory.GetFiles(profiles).Length.ShouldBe(1);
         File.GetLastWriteTimeUtc(Path.Combine(profiles, version + ".yaml")).ShouldBe(written);
 
         // Appended rows (one with a missing sentiment): a profile for the new content version beside the old one.
         File.AppendAllText(csv, "2023-05-01,101.5000,1200000,\n2023-05-02,102.2500,1100000,0.5000\n");
+        await new Applier(ReconcileSession.Open(root)).ApplyAsync();
         session = ReconcileSession.Open(root);
-        context = session.PlanningContext();
-        var next = context.DatasetVersions["prices"];
+        var next = session.PlanningContext().DatasetVersions["prices"];
         next.ShouldNotBe(version);
-        DatasetProfiles.RecordMissing(session, context).Count.ShouldBe(1);
         Directory.GetFiles(profiles).Length.ShouldBe(2);
         var appended = session.Registry.GetDatasetProfile("prices", next).ShouldNotBeNull();
         ShouldDescribe(appended, csv);
         appended.Columns.Single(c => c.Name == "sentiment").Missing.ShouldBe(1);
         session.Registry.GetDatasetProfiles("prices").Select(p => p.ContentVersion).ShouldBe([version, next]);
 
-        var problems = session.Registry.Verify().Problems;
+        var problems = RegistryCheck.Full(session.Registry, root).Problems;
         problems.ShouldBeEmpty(string.Join("; ", problems.Select(p => p.Message)));
     }
 

@@ -35,15 +35,6 @@ internal static class CenterExample
         }
         var result = await new Applier(ReconcileSession.Open(folder.Path)).ApplyAsync();
         result.Succeeded.ShouldBeTrue(string.Join("\n", result.Outcomes.Select(o => $"{o.Action.Id}: {o.Status} {o.Summary}")));
-        // What apply does before its commit (the call in Applier.ApplyAsync); a no-op once apply has recorded them.
-        var session = ReconcileSession.Open(folder.Path);
-        if (Engine.Data.Profiles.DatasetProfiles.RecordMissing(session, session.PlanningContext()).Count > 0)
-        {
-            using var git = new LibGit2Sharp.Repository(folder.Path);
-            Commands.Stage(git, "models");
-            var bot = new Signature("optaic-bot", "bot@example.com", DateTimeOffset.UtcNow);
-            git.Commit("dataset profiles", bot, bot);
-        }
         return folder.Path;
     }
 }
