@@ -110,27 +110,36 @@ public sealed class Frame
             ? values
             : throw new KeyNotFoundException($"no text column '{name}' (columns: {string.Join(", ", _order)})");
 
-    /// <summary>A new frame holding the given rows, in the given order.</summary>
-    public Frame Select(IReadOnlyList<int> rows)
+    /// <summary>
+    /// A new frame holding the given rows, in the given order, and only the named columns (null: all). Frames
+    /// never change their column arrays, so when the rows are all rows in order the columns are shared, not copied.
+    /// </summary>
+    public Frame Select(IReadOnlyList<int> rows, IReadOnlyCollection<string>? columns = null)
     {
+        var all = IsEveryRow(rows);
+        T[] Take<T>(T[] source) => all ? source : Pick(source, rows);
         var result = new Frame(
-            Pick(Time, rows),
-            Entity is null ? null : Pick(Entity, rows),
-            Pick(KnownAt, rows))
+            Take(Time),
+            Entity is null ? null : Take(Entity),
+            Take(KnownAt))
         { IsEventLog = IsEventLog };
         foreach (var name in _order)
         {
+            if (columns is not null && !columns.Contains(name))
+            {
+                continue;
+            }
             if (_categories.TryGetValue(name, out var levels))
             {
-                result.AddCategorical(name, Pick(_numeric[name], rows), levels);
+                result.AddCategorical(name, Take(_numeric[name]), levels);
             }
             else if (_numeric.TryGetValue(name, out var numeric))
             {
-                result.AddNumeric(name, Pick(numeric, rows));
+                result.AddNumeric(name, Take(numeric));
             }
             else
             {
-                result.AddText(name, Pick(_text[name], rows));
+                result.AddText(name, Take(_text[name]));
             }
         }
         return result;
@@ -160,6 +169,22 @@ public sealed class Frame
         {
             throw new ArgumentException($"column '{name}' already exists");
         }
+    }
+
+    private bool IsEveryRow(IReadOnlyList<int> rows)
+    {
+        if (rows.Count != RowCount)
+        {
+            return false;
+        }
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i] != i)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static T[] Pick<T>(T[] source, IReadOnlyList<int> rows)

@@ -96,7 +96,7 @@ public static class PointInTime
     }
 
     /// <summary>The rows whose time lies in the window (inclusive), in their order.</summary>
-    public static Frame Slice(Frame frame, TimeWindow window)
+    public static Frame Slice(Frame frame, TimeWindow window, IReadOnlyCollection<string>? columns = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(window);
@@ -108,7 +108,7 @@ public static class PointInTime
                 rows.Add(i);
             }
         }
-        return frame.Select(rows);
+        return frame.Select(rows, columns);
     }
 
     /// <summary>For each decision row, the index of the source row it sees, or -1.</summary>

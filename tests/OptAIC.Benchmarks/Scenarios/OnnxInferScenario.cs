@@ -28,7 +28,7 @@ internal static class OnnxInferScenario
     {
         var root = Path.Combine(Path.GetTempPath(), $"optaic-onnx-infer-{rows}-{model}");
         var data = Path.Combine(root, "data", "series.parquet");
-        var onnx = Path.Combine(root, "models", "model.onnx");
+        var onnx = Path.Combine(root, "onnx", "model.onnx");
         if (!File.Exists(data))
         {
             Generate(data, onnx, rows, model).GetAwaiter().GetResult();
@@ -39,6 +39,14 @@ internal static class OnnxInferScenario
             return;
         }
         WriteSpecs(root);
+        // Every apply run starts from an empty registry, so it imports, scores and monitors for real.
+        foreach (var state in new[] { Path.Combine(root, "models"), Path.Combine(root, ".optaic") })
+        {
+            if (Directory.Exists(state))
+            {
+                Directory.Delete(state, recursive: true);
+            }
+        }
         var watch = Stopwatch.StartNew();
         var session = ReconcileSession.Open(root);
         var result = new Applier(session, new ApplyOptions { Commit = false }).ApplyAsync().GetAwaiter().GetResult();
@@ -48,6 +56,10 @@ internal static class OnnxInferScenario
             Console.WriteLine($"  {outcome.Action.Id}: {outcome.Status} {outcome.Summary}");
         }
         var infer = ReconcileSession.Open(root).Registry.GetRuns("series").Last(r => r.Kind == RunKind.Inference);
+        var phases = infer.Details.GetValueOrDefault("phases") is IDictionary<string, object?> p
+            ? string.Join(", ", p.Select(kv => $"{kv.Key} {Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture):F2} s"))
+            : "no phases";
+        Console.WriteLine($"  infer run phases: {phases}");
         using var self = Process.GetCurrentProcess();
         Console.WriteLine($"apply infer step ({model}, {rows:N0} rows): {(infer.FinishedAt!.Value - infer.StartedAt).TotalSeconds:F2} s; whole apply {watch.Elapsed.TotalSeconds:F1} s; peak working set {self.PeakWorkingSet64 / 1e6:F0} MB; succeeded {result.Succeeded}");
     }
@@ -118,7 +130,7 @@ internal static class OnnxInferScenario
               docs: { description: An imported model. }
               model:
                 algorithm: onnx
-                onnx: { path: models/model.onnx, input: x, output: y }
+                onnx: { path: onnx/model.onnx, input: x, output: y }
               training: { validation: { scheme: none } }
               inference: { transform: none }
               monitoring: {}

@@ -39,6 +39,14 @@ internal static class ScaleScenario
             return;
         }
         WriteSpecs(root, rows);
+        // Every apply run starts from an empty registry, so it trains, scores and monitors for real.
+        foreach (var state in new[] { Path.Combine(root, "models"), Path.Combine(root, ".optaic") })
+        {
+            if (Directory.Exists(state))
+            {
+                Directory.Delete(state, recursive: true);
+            }
+        }
         var total = Stopwatch.StartNew();
         var session = ReconcileSession.Open(root);
         var plan = total.Elapsed;
@@ -50,6 +58,14 @@ internal static class ScaleScenario
             Console.WriteLine($"  {outcome.Action.Id}: {outcome.Status} {outcome.Summary}");
         }
         Console.WriteLine($"apply {rows:N0} rows: {total.Elapsed.TotalSeconds:F1} s (open + data checks {plan.TotalSeconds:F1} s), peak working set {self.PeakWorkingSet64 / 1e9:F2} GB, succeeded {result.Succeeded}");
+        // The phases each run recorded (load: data and features; train, score, monitor: the work itself; write: artifacts).
+        foreach (var run in ReconcileSession.Open(root).Registry.GetRuns("scale-alpha"))
+        {
+            var phases = run.Details.GetValueOrDefault("phases") is IDictionary<string, object?> p
+                ? string.Join(", ", p.Select(kv => $"{kv.Key} {Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture):F2} s"))
+                : "no phases";
+            Console.WriteLine($"  {run.Kind} run: {phases}");
+        }
     }
 
     private static int Days(int rows) => rows / Entities;

@@ -24,6 +24,7 @@ public sealed class ImportActivity : IRunActivity
         var expected = context.Request.Fingerprint?.Parts.GetValueOrDefault(FingerprintParts.OnnxFileKey)
             ?? throw new RunRequestException($"the import request for {context.Request.Instance} carries no {FingerprintParts.OnnxFileKey} in its fingerprint");
         var phases = new List<RunPhase>();
+        context.Measure(phases, "load", () => PreparedData.Load(context.Specs, context.Specs.Instances[context.Request.Instance].Value, context.Workspace.RepositoryRoot, context.Workspace.Features));
         var outcome = context.Measure(phases, "import", () =>
             Run(context.Specs, context.Request.Instance, context.Workspace.RepositoryRoot, expected, cancellationToken, context.Workspace.Features, context.Stage));
         return TrainingResults.From(context, outcome, RunKind.Import, phases);

@@ -31,6 +31,7 @@ public sealed class InferActivity : IRunActivity
         var request = context.Request;
         var version = request.Model?.Version ?? throw new RunRequestException($"the infer request for {request.Instance} names no model version");
         var phases = new List<RunPhase>();
+        context.Measure(phases, "load", () => PreparedData.Load(context.Specs, context.Specs.Instances[request.Instance].Value, context.Workspace.RepositoryRoot, context.Workspace.Features));
         var outcome = context.Measure(phases, "score", () =>
             Run(context.Specs, request.Instance, context.Workspace.RepositoryRoot, context.Model(), version, context.Predictions, cancellationToken, context.Workspace.Features, context.Stage));
         var artifact = context.Measure(phases, "write", () =>
@@ -68,6 +69,9 @@ public sealed class InferActivity : IRunActivity
         {
             run.Details["unseenCategories"] = outcome.UnseenCategories;
         }
+        run.Details["phases"] = RunPhase.Seconds(phases);
+        run.Details["rowsRead"] = outcome.RowsScored + outcome.RowsSkipped;
+        run.Details["rowsWritten"] = outcome.RowsScored;
         return new RunResult
         {
             RunId = request.RunId,

@@ -22,6 +22,7 @@ public sealed class MonitorActivity : IRunActivity
         var request = context.Request;
         var version = request.Model?.Version ?? throw new RunRequestException($"the monitor request for {request.Instance} names no model version");
         var phases = new List<RunPhase>();
+        context.Measure(phases, "load", () => PreparedData.Load(context.Specs, context.Specs.Instances[request.Instance].Value, context.Workspace.RepositoryRoot, context.Workspace.Features));
         var report = context.Measure(phases, "monitor", () =>
             Run(context.Specs, request.Instance, context.Workspace.RepositoryRoot, context.Model(), context.Predictions, cancellationToken, context.Workspace.Features, context.Stage));
         var alerts = Alerts(report);
@@ -43,6 +44,8 @@ public sealed class MonitorActivity : IRunActivity
                 ["datasetDrift"] = report.DatasetDrift,
                 ["alerts"] = alerts.Count,
                 ["rollingRankIc"] = report.Performance?.RollingRankIc,
+                ["phases"] = RunPhase.Seconds(phases),
+                ["rowsRead"] = report.CurrentRows + report.ReferenceRows,
             },
         };
         var performance = report.Performance?.RollingRankIc is { } ic ? $", rolling rank IC {ic:F3}" : "";

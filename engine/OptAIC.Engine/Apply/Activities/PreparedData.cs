@@ -91,7 +91,8 @@ public sealed class PreparedData
     /// <summary>Rows of a scoring window with complete features (labels are not needed, and mostly unknown).</summary>
     public (Frame Frame, int Dropped) ScoringRows(DateTime? start, DateTime? end)
     {
-        var window = PointInTime.Slice(Frame, new TimeWindow(start, end));
+        // Only the columns scoring reads (the features and the label): a wide dataset is not copied whole.
+        var window = PointInTime.Slice(Frame, new TimeWindow(start, end), Target is null ? Features : [.. Features, Target]);
         return Complete(window, Features);
     }
 

@@ -40,6 +40,8 @@ public sealed class TrainActivity : IRunActivity
     public System.Threading.Tasks.Task<RunResult> ExecuteAsync(RunContext context, CancellationToken cancellationToken) => System.Threading.Tasks.Task.Run(() =>
     {
         var phases = new List<RunPhase>();
+        // Reading the data and computing the features is its own phase (the run then finds them computed).
+        context.Measure(phases, "load", () => PreparedData.Load(context.Specs, context.Specs.Instances[context.Request.Instance].Value, context.Workspace.RepositoryRoot, context.Workspace.Features));
         var outcome = context.Measure(phases, "train", () =>
             Run(context.Specs, context.Request.Instance, context.Workspace.RepositoryRoot, context.Predictions, cancellationToken, context.Workspace.Features, context.Stage));
         return TrainingResults.From(context, outcome, Registry.RunKind.Training, phases);

@@ -38,6 +38,7 @@ internal static class TrainingResults
             },
         };
 
+        run.Details["phases"] = RunPhase.Seconds(phases);
         if (!outcome.Passed)
         {
             // A failed gate registers nothing; the run says why, and the same inputs are not retried.
@@ -62,6 +63,7 @@ internal static class TrainingResults
         run.Status = Registry.RunStatus.Succeeded;
         run.Outputs = [artifact.Uri];
         run.FinishedAt = phases[^1].FinishedAt;
+        run.Details["phases"] = RunPhase.Seconds(phases);
         var version = new VersionRecord
         {
             Instance = request.Instance,

@@ -94,4 +94,15 @@ public sealed record RunRecords
 public sealed record RunPhase(string Name, DateTimeOffset StartedAt, DateTimeOffset FinishedAt)
 {
     public TimeSpan Duration => FinishedAt - StartedAt;
+
+    /// <summary>Seconds per phase, as a run record's <c>phases</c> detail keeps them ("load": 1.204, "train": 3.911, ...).</summary>
+    public static SortedDictionary<string, object?> Seconds(IEnumerable<RunPhase> phases)
+    {
+        var seconds = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var phase in phases)
+        {
+            seconds[phase.Name] = Math.Round(phase.Duration.TotalSeconds + ((double?)seconds.GetValueOrDefault(phase.Name) ?? 0), 3);
+        }
+        return seconds;
+    }
 }
