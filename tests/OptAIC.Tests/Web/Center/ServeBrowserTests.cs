@@ -44,8 +44,7 @@ public sealed class ServeBrowserTests(BrowserFixture browser, ServeBrowserTests.
         (await page.Locator("svg.chart").CountAsync()).ShouldBeGreaterThan(0);
         await watched.Screenshot("serve-instances");
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "spx-ensemble", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/instances/spx-ensemble.html", Arrived);
+        await Follow(page, page.GetByRole(AriaRole.Link, new() { Name = "spx-ensemble", Exact = true }), "**/instances/spx-ensemble.html");
         (await page.Locator("#pending-h").InnerTextAsync()).ShouldBe("Pending plan changes");
         (await page.Locator("section[aria-labelledby=lineage] svg").CountAsync()).ShouldBe(1);
         await watched.Screenshot("serve-instance-spx-ensemble");
@@ -79,4 +78,21 @@ public sealed class ServeBrowserTests(BrowserFixture browser, ServeBrowserTests.
 
     /// <summary>A navigation counts once its document is parsed (a loaded machine may be slow to fire load).</summary>
     private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
+
+    /// <summary>Clicks a link until the page it leads to is there (a click landing while the first page still settles can be lost on a loaded machine).</summary>
+    private static async Task Follow(IPage page, ILocator link, string url)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await link.ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 15_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+        }
+    }
 }
