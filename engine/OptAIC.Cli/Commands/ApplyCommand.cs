@@ -5,6 +5,7 @@ using OptAIC.Cli.Console;
 using OptAIC.Cli.Help;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Apply.Runs;
+using OptAIC.Engine.Executors.Hangfire;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 
@@ -23,11 +24,13 @@ public static class ApplyCommand
         format.AcceptOnlyFromAmong("text", "json");
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no plan and no progress, only the summary (and errors)." };
         var requireClean = new Option<bool>("--require-clean") { Description = "Refuse to run when specs/ has uncommitted changes (default: warn and go on)." };
-        var executor = new Option<string>("--executor") { Description = "Where runs execute: inprocess (default), or process (each run in its own 'optaic run-activity' process, given only its request).", DefaultValueFactory = _ => "inprocess" };
-        executor.AcceptOnlyFromAmong("inprocess", "process");
+        var executor = new Option<string>("--executor") { Description = "Where runs execute: inprocess (default), process (each run in its own 'optaic run-activity' process, given only its request), or hangfire (jobs in PostgreSQL for 'optaic worker' processes).", DefaultValueFactory = _ => "inprocess" };
+        executor.AcceptOnlyFromAmong("inprocess", "process", "hangfire");
+        var postgres = new Option<string?>("--postgres") { Description = $"With --executor hangfire: the queue's PostgreSQL connection string (default: the {PostgresEndpoint.Variable} environment variable)." };
+        var queue = new Option<string>("--queue") { Description = "With --executor hangfire: the queue the runs go to.", DefaultValueFactory = _ => QueueSettings.DefaultQueue };
         var command = new Command("apply", "Run the plan: train, gate, register, promote, score, monitor, archive; then commit the registry.")
         {
-            planFile, noCommit, parallel, lockTimeout, format, quiet, requireClean, executor,
+            planFile, noCommit, parallel, lockTimeout, format, quiet, requireClean, executor, postgres, queue,
         };
         command.SetAction((result, ct) => CommandGuard.RunAsync(async () =>
         {
@@ -46,16 +49,22 @@ public static class ApplyCommand
                 saved = PlanFormatter.ReadJson(File.ReadAllText(path), path);
             }
             var json = result.GetValue(format) == "json";
+            await using var queued = result.GetValue(executor) == "hangfire" ? await HangfireApply.ExecutorAsync(result.GetValue(postgres), result.GetValue(queue)!, session, ct) : null;
+            if (queued is { Error: { } queueError })
+            {
+                System.Console.Error.WriteLine($"optaic: {queueError.Message}");
+                return queueError.Unreachable ? ExitCodes.Failed : ExitCodes.UsageOrChanges;
+            }
             var display = ApplyDisplay.Create(quiet: json || result.GetValue(quiet));
             var options = new ApplyOptions
             {
                 Commit = !result.GetValue(noCommit),
-                MaxParallelRuns = result.GetValue(parallel),
+                MaxParallelRuns = result.GetValue(parallel) ?? queued?.Parallel,
                 LockTimeout = TimeSpan.FromSeconds(result.GetValue(lockTimeout)),
                 SavedPlan = saved,
                 Progress = display,
                 Actor = Environment.GetEnvironmentVariable("OPTAIC_ACTOR") ?? Environment.UserName,
-                Executor = result.GetValue(executor) == "process" ? ChildProcessRunExecutor.OfThisProcess(session.RepositoryRoot) : null,
+                Executor = result.GetValue(executor) == "process" ? ChildProcessRunExecutor.OfThisProcess(session.RepositoryRoot) : queued?.Executor,
             };
             ApplyResult applied;
             try
@@ -98,7 +107,8 @@ public static class ApplyCommand
             "optaic apply                                   # plan, run, commit the registry",
             "optaic apply --no-commit --parallel 2          # leave the records for you to review",
             "optaic apply plan.json                         # exactly a plan saved by 'optaic plan --out plan.json'",
-            "optaic apply --require-clean --quiet           # in scripts: only from committed specs, summary only");
+            "optaic apply --require-clean --quiet           # in scripts: only from committed specs, summary only",
+            "OPTAIC_POSTGRES='Host=db;Username=optaic;Database=optaic' optaic apply --executor hangfire   # runs on 'optaic worker' processes");
     }
 
     /// <summary>

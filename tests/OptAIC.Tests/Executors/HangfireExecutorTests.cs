@@ -151,6 +151,33 @@ public sealed class HangfireExecutorTests(PostgresServer postgres) : IDisposable
     }
 
     [Fact]
+    public async Task Optaic_apply_with_the_hangfire_executor_runs_through_a_worker_and_commits()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var worker = await StartWorkerAsync(database, "w1");
+
+        var (exit, output, error) = OptaicProcess.Run(_repo.Path, new Dictionary<string, string> { [PostgresEndpoint.Variable] = database }, "apply", "--executor", "hangfire");
+
+        exit.ShouldBe(0, output + error + worker.Output);
+        output.ShouldContain("Committed ");
+        worker.Output.ShouldContain("train-spx-alpha-");
+        OptaicProcess.Run(_repo.Path, null, "plan", "--detailed-exitcode").Exit.ShouldBe(0);
+    }
+
+    [Fact]
+    public void Optaic_apply_with_the_hangfire_executor_and_PostgreSQL_unreachable_is_one_line_and_exit_1()
+    {
+        var port = FreePort();
+        var (exit, output, error) = OptaicProcess.Run(_repo.Path, null,
+            "apply", "--executor", "hangfire", "--postgres", $"Host=127.0.0.1;Port={port.ToString(CultureInfo.InvariantCulture)};Username=optaic;Database=queue;Timeout=3");
+
+        exit.ShouldBe(1, output + error);
+        error.Trim().ShouldStartWith($"optaic: cannot reach PostgreSQL at 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/queue: ");
+        error.Trim().Split('\n').Length.ShouldBe(1);
+        Directory.Exists(_repo.File("models")).ShouldBeFalse();
+    }
+
+    [Fact]
     public void A_worker_without_a_connection_string_says_where_to_give_one()
     {
         var (exit, _, error) = OptaicProcess.Run(_repo.Path, new Dictionary<string, string> { [PostgresEndpoint.Variable] = "" }, "worker");

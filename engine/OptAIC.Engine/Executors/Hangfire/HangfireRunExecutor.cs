@@ -26,6 +26,15 @@ public sealed record HangfireExecutorOptions
 
     /// <summary>How long PostgreSQL may stay unreachable while runs are waited for before they are given up as failed.</summary>
     public TimeSpan OutageLimit { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The coordinator's checkout: with it, runs on the repository's own artifact store get their artifacts
+    /// carried between it and the workers' checkouts (<see cref="ArtifactTransport"/>).
+    /// </summary>
+    public string? RepositoryRoot { get; init; }
+
+    /// <summary>The Project's cap on one artifact in the repository store.</summary>
+    public long MaxArtifactBytes { get; init; } = Registry.RepositoryArtifactStore.DefaultMaxBytes;
 }
 
 /// <summary>
@@ -42,6 +51,7 @@ public sealed class HangfireRunExecutor : IRunExecutor, IAsyncDisposable
     private readonly PostgreSqlStorage _storage;
     private readonly BackgroundJobClient _client;
     private readonly RunTable _table;
+    private readonly ArtifactTransport _transport;
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _notified = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -55,6 +65,7 @@ public sealed class HangfireRunExecutor : IRunExecutor, IAsyncDisposable
         _storage = storage;
         _table = table;
         _client = new BackgroundJobClient(storage);
+        _transport = new ArtifactTransport(options.Endpoint);
         _watch = Task.Run(WatchAsync);
         _listen = Task.Run(ListenAsync);
     }
@@ -86,14 +97,26 @@ public sealed class HangfireRunExecutor : IRunExecutor, IAsyncDisposable
         {
             try
             {
+                var store = Store(request);
+                if (store is not null)
+                {
+                    await _transport.OfferAsync(store, ArtifactTransport.ReadBy(request), cancellationToken);
+                }
                 var (jobId, finished, attached) = await _table.ClaimAsync(request, _options.Queue, IsLive, () => Enqueue(request), cancellationToken);
                 if (finished is not null)
                 {
                     progress?.Report(new RunProgress(request.RunId, "result taken from an earlier run of the queue"));
-                    return finished;
                 }
-                progress?.Report(new RunProgress(request.RunId, attached ? $"attached to job {jobId} in the queue" : $"queued as job {jobId}"));
-                return await WaitAsync(request, jobId, progress, cancellationToken);
+                else
+                {
+                    progress?.Report(new RunProgress(request.RunId, attached ? $"attached to job {jobId} in the queue" : $"queued as job {jobId}"));
+                }
+                var result = finished ?? await WaitAsync(request, jobId, progress, cancellationToken);
+                if (store is not null && result.Outcome is RunOutcome.Succeeded or RunOutcome.GateFailed)
+                {
+                    await _transport.FetchAsync(store, result.Artifacts, cancellationToken);
+                }
+                return result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -103,7 +126,7 @@ public sealed class HangfireRunExecutor : IRunExecutor, IAsyncDisposable
             {
                 if (DateTimeOffset.UtcNow - started > _options.OutageLimit)
                 {
-                    return RunResult.Refused(request, RunOutcome.Failed, $"the queue was unreachable for {_options.OutageLimit}: {e.Message}");
+                    return RunResult.Refused(request, RunOutcome.Failed, $"the queue was unreachable for {_options.OutageLimit}: {e.Message}", RunFailure.Environment);
                 }
                 progress?.Report(new RunProgress(request.RunId, $"waiting for PostgreSQL at {_options.Endpoint.Display}"));
                 try
@@ -117,6 +140,12 @@ public sealed class HangfireRunExecutor : IRunExecutor, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The coordinator's store for a run whose artifacts are carried (the repository's own), else null.</summary>
+    private Registry.IArtifactStore? Store(RunRequest request) =>
+        _options.RepositoryRoot is { } root && ArtifactTransport.Carries(request)
+            ? ArtifactStoreAddress.Open(request.ArtifactStore, root, _options.MaxArtifactBytes)
+            : null;
 
     private string Enqueue(RunRequest request)
     {
@@ -217,7 +246,7 @@ public sealed class HangfireRunExecutor : IRunExecutor, IAsyncDisposable
                     if (now - outageSince > _options.OutageLimit)
                     {
                         waiter.Finish(RunResult.Refused(waiter.Request, RunOutcome.Failed,
-                            $"PostgreSQL at {_options.Endpoint.Display} was unreachable for {_options.OutageLimit}; the job may still finish: run apply again to attach to it"));
+                            $"PostgreSQL at {_options.Endpoint.Display} was unreachable for {_options.OutageLimit}; the job may still finish: run apply again to attach to it", RunFailure.Environment));
                     }
                     else
                     {

@@ -14,6 +14,7 @@ namespace OptAIC.Engine.Executors.Hangfire;
 public sealed class RunJobHost(string repositoryRoot, RunTable table, string worker, RunActivities activities, Action<string> log)
 {
     private readonly Lock _gate = new();
+    private readonly ArtifactTransport _transport = new(table.Endpoint);
     private RunWorkspace? _workspace;
 
     public string Worker { get; } = worker;
@@ -28,13 +29,24 @@ public sealed class RunJobHost(string repositoryRoot, RunTable table, string wor
         }
         log($"job {jobId}: run {runId} started{(attempts > 1 ? $" (attempt {attempts}: taken over)" : "")}");
         RunResult result;
+        Registry.IArtifactStore? store = null;
         try
         {
             var request = RunJson.Deserialize<RunRequest>(requestJson, $"job {jobId}");
             await using var stages = new StageReporter(table, runId, jobId);
-            result = Open(request, out var refused) is { } workspace
-                ? await RunHost.ExecuteAsync(request, workspace, stages, activities, ct: ct)
-                : refused!;
+            if (Open(request, out var refused) is { } workspace)
+            {
+                store = ArtifactTransport.Carries(request) ? workspace.OpenArtifacts(request.ArtifactStore) : null;
+                if (store is not null && await _transport.FetchAsync(store, ArtifactTransport.ReadBy(request), ct) is var fetched and > 0)
+                {
+                    log($"job {jobId}: fetched {fetched} artifact(s) the run reads from the queue");
+                }
+                result = await RunHost.ExecuteAsync(request, workspace, stages, activities, ct: ct);
+            }
+            else
+            {
+                result = refused!;
+            }
         }
         catch (Exception e) when (e is JsonException or RunRequestException or NotSupportedException)
         {
@@ -47,20 +59,27 @@ public sealed class RunJobHost(string repositoryRoot, RunTable table, string wor
             log($"job {jobId}: run {runId} given back to the queue");
             ct.ThrowIfCancellationRequested();
         }
-        var recorded = await CompleteAsync(runId, jobId, result);
+        var recorded = await CompleteAsync(runId, jobId, result, store);
         log(recorded
             ? $"job {jobId}: run {runId} {RunTable.StateOf(result.Outcome)}{(result.Error is null ? "" : $": {result.Error}")}"
             : $"job {jobId}: run {runId} finished again; its first result stands (this one is ignored)");
     }
 
-    /// <summary>The result is written even through a short PostgreSQL outage; a longer one fails the job, which Hangfire retries.</summary>
-    private async Task<bool> CompleteAsync(string runId, string jobId, RunResult result)
+    /// <summary>
+    /// The run's artifacts are offered (when carried), then its result written, even through a short PostgreSQL
+    /// outage; a longer one fails the job, which Hangfire retries.
+    /// </summary>
+    private async Task<bool> CompleteAsync(string runId, string jobId, RunResult result, Registry.IArtifactStore? store)
     {
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2);
         while (true)
         {
             try
             {
+                if (store is not null && result.Outcome is RunOutcome.Succeeded or RunOutcome.GateFailed)
+                {
+                    await _transport.OfferAsync(store, result.Artifacts, CancellationToken.None);
+                }
                 return await table.CompleteAsync(runId, jobId, result, Worker, CancellationToken.None);
             }
             catch (Exception e) when ((PostgresEndpoint.IsConnectionError(e) || e is QueueException) && DateTimeOffset.UtcNow < deadline)
@@ -105,7 +124,7 @@ public sealed class RunJobHost(string repositoryRoot, RunTable table, string wor
             }
             catch (Exception e) when (e is InvalidSpecsException or SpecSourceException or IOException)
             {
-                refused = RunResult.Refused(request, RunOutcome.Failed, $"the worker cannot read the specs at {repositoryRoot}: {e.Message}");
+                refused = RunResult.Refused(request, RunOutcome.Failed, $"the worker cannot read the specs at {repositoryRoot}: {e.Message}", RunFailure.Request);
                 return null;
             }
         }

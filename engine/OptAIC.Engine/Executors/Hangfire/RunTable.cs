@@ -101,6 +101,14 @@ public sealed class RunTable(PostgresEndpoint endpoint)
                 result text
             );
             CREATE INDEX IF NOT EXISTS runs_by_update ON optaic.runs (updated_at DESC);
+            CREATE TABLE IF NOT EXISTS optaic.artifacts (
+                sha256 text PRIMARY KEY,
+                uri text NOT NULL,
+                media_type text NOT NULL,
+                bytes bigint NOT NULL,
+                content bytea NOT NULL,
+                added_at timestamptz NOT NULL DEFAULT now()
+            );
             """, null, ct, transaction);
         await transaction.CommitAsync(ct);
     }
