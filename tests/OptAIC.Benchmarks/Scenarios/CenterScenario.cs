@@ -16,7 +16,7 @@ public static class CenterScenario
 {
     public static void Run(int instances, int versions)
     {
-        var optaic = ProcessTimer.Optaic();
+        var optaic = Environment.GetEnvironmentVariable("OPTAIC_CENTER_PHASES_ONLY") == "1" ? "" : ProcessTimer.Optaic();
         // OPTAIC_CENTER_BENCH_DIR keeps the generated repository there (and reuses it on the next run).
         var kept = Environment.GetEnvironmentVariable("OPTAIC_CENTER_BENCH_DIR");
         var root = kept is { Length: > 0 } ? Path.GetFullPath(kept) : Path.Combine(Path.GetTempPath(), $"optaic-center-bench-{Guid.NewGuid():N}");
@@ -36,6 +36,10 @@ public static class CenterScenario
 
             Console.WriteLine($"  load average: {LoadAverage()}");
             Phases(root);
+            if (Environment.GetEnvironmentVariable("OPTAIC_CENTER_PHASES_ONLY") == "1")
+            {
+                return; // the breakdown alone (no optaic executable needed)
+            }
             var site = Path.Combine(root, "site");
             var (median, min, exit) = ProcessTimer.Time(optaic, $"report --out {site}", root, runs: 3, dropCache: () =>
             {

@@ -268,7 +268,13 @@ public static class CenterReader
         var names = store.ListInstances().Union(specs?.Instances.Keys ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var readers = ReadersOf(specs);
         var instances = new CenterInstance[names.Count];
-        Parallel.For(0, names.Count, i => instances[i] = ReadInstance(store, specs, names[i], readers, workFolder, recordedBy));
+        // Journals exist only for runs whose folder is still in the work folder: list it once, not a lookup per run.
+        var runFolders = workFolder is null ? null : Path.GetDirectoryName(Path.GetDirectoryName(Workflows.RunJournal.JournalPath(workFolder, "run")));
+        var journals = runFolders is not null && Directory.Exists(runFolders)
+            ? Directory.EnumerateDirectories(runFolders).Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            : [];
+        var journalFolder = journals.Count == 0 ? null : workFolder;
+        Parallel.For(0, names.Count, i => instances[i] = ReadInstance(store, specs, names[i], readers, journalFolder, recordedBy, journals));
         var runs = instances.SelectMany(i => i.Runs).OrderByDescending(r => r.Started).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         var profiles = new SortedDictionary<string, IReadOnlyList<DatasetProfile>>(StringComparer.Ordinal);
         foreach (var dataset in store.ListProfiledDatasets())
@@ -329,7 +335,7 @@ public static class CenterReader
         return readers;
     }
 
-    private static CenterInstance ReadInstance(RegistryStore store, SpecSet? specs, string name, Dictionary<string, List<string>> readers, string? workFolder, IReadOnlyDictionary<string, string> recordedBy)
+    private static CenterInstance ReadInstance(RegistryStore store, SpecSet? specs, string name, Dictionary<string, List<string>> readers, string? workFolder, IReadOnlyDictionary<string, string> recordedBy, HashSet<string> journals)
     {
         var registered = Directory.Exists(store.InstanceDirectory(name));
         var status = registered ? store.GetInstanceStatus(name) : null;
@@ -355,7 +361,7 @@ public static class CenterReader
         var runs = new List<CenterRun>();
         foreach (var run in runRecords)
         {
-            runs.Add(RunOf(run, monitoringByRun.GetValueOrDefault(run.RunId), algorithms, workFolder, recordedBy.GetValueOrDefault(run.RunId)));
+            runs.Add(RunOf(run, monitoringByRun.GetValueOrDefault(run.RunId), algorithms, journals.Contains(run.RunId) ? workFolder : null, recordedBy.GetValueOrDefault(run.RunId)));
         }
         var changeNumber = 0;
         foreach (var change in stages.Entries)

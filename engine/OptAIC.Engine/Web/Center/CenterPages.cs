@@ -671,7 +671,7 @@ public sealed partial class CenterPages(CenterData data, bool live = false)
             .Append("<a href=\"").Append(Svg.Esc(body.To(SitePaths.Datasets))).Append('"').Append(section == "datasets" ? " aria-current=\"page\"" : "").Append(">Datasets</a></nav>")
             .Append("<p class=\"meta\">").Append(live ? "live from " : "from ").Append("commit <code>").Append(Svg.Esc(Data.Commit is { } c ? c[..Math.Min(12, c.Length)] : "none")).Append("</code>, read ")
             .Append(Svg.Esc(Format.Time(Data.ReadAt))).Append("</p></header><main id=\"main\">")
-            .Append(body.ToString()).Append("</main><footer><p>Made by optaic from the registry's records; it shows what they hold, never data rows or secrets.</p></footer>");
+            .Append(body.Builder).Append("</main><footer><p>Made by optaic from the registry's records; it shows what they hold, never data rows or secrets.</p></footer>");
         if (script is not null)
         {
             page.Append("<script>").Append(script).Append("</script>");
@@ -711,6 +711,9 @@ public sealed partial class CenterPages(CenterData data, bool live = false)
         private readonly string _up = Begin(path);
 
         public int Length => _s.Length;
+
+        /// <summary>The text so far, appended to the page without a copy into an intermediate string.</summary>
+        public StringBuilder Builder => _s;
 
         public string To(string target) => _up + target;
 
