@@ -19,9 +19,15 @@ public static class StatusCommand
     {
         var format = new Option<string>("--format", "-f") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("status", "Each instance: health, production and latest version, key metric, last runs, alerts.") { format };
+        var runs = new Option<bool>("--runs") { Description = "The runs of the Hangfire queue instead (queued, running, succeeded, failed, with their worker)." };
+        var postgres = new Option<string?>("--postgres") { Description = "With --runs: the queue's PostgreSQL connection string (default: OPTAIC_POSTGRES)." };
+        var command = new Command("status", "Each instance: health, production and latest version, key metric, last runs, alerts.") { format, runs, postgres };
         command.SetAction(result => CommandGuard.Run(() =>
         {
+            if (result.GetValue(runs))
+            {
+                return RunsStatus.PrintAsync(result.GetValue(postgres), result.GetValue(format) == "json", 50, CancellationToken.None).GetAwaiter().GetResult();
+            }
             var session = ReconcileSession.Open(RepositoryLocator.Find(result.GetValue(repoOption)));
             session.EnsureRegistryIntact();
             var rows = StatusReader.Read(session);
@@ -77,7 +83,8 @@ public static class StatusCommand
         }));
         return Examples.For(command,
             "optaic status",
-            "optaic status --format json");
+            "optaic status --format json",
+            "optaic status --runs --postgres 'Host=db;Username=optaic;Database=optaic'   # the queue's runs and their workers");
     }
 
     /// <summary>"13 drift, 1 performance; rules: feature-drift" rather than every drifted column.</summary>

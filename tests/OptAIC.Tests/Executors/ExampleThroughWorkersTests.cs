@@ -129,18 +129,21 @@ public sealed partial class ExampleThroughWorkersTests(PostgresServer postgres) 
         throw new TimeoutException("the awaited state never came");
     }
 
-    /// <summary>Every record of the registry, with times and the run ids' plan hashes masked (they name the repository's own commit).</summary>
+    /// <summary>Every record of the registry, with times, phase seconds and the run ids' plan hashes masked (they name the repository's own commit).</summary>
     private static Dictionary<string, string> Records(string registry) =>
         Directory.GetFiles(registry, "*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".md", StringComparison.Ordinal))
             .ToDictionary(
                 f => Path.GetRelativePath(registry, RunIdPattern().Replace(f, "$1-<run>")),
-                f => RunIdPattern().Replace(TimePattern().Replace(File.ReadAllText(f), "<time>"), "$1-<run>"));
+                f => PhasePattern().Replace(RunIdPattern().Replace(TimePattern().Replace(File.ReadAllText(f), "<time>"), "$1-<run>"), "$1: <seconds>"));
 
     private static string Describe(ApplyResult result) => string.Join("\n", result.Outcomes.Select(o => $"{o.Action.Id}: {o.Status} {o.Summary}"));
 
     [GeneratedRegex(@"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")]
     private static partial Regex TimePattern();
+
+    [GeneratedRegex(@"(?m)^(\s+(?:load|train|import|score|monitor|write|promote|archive)): [-0-9.eE+]+$")]
+    private static partial Regex PhasePattern();
 
     [GeneratedRegex(@"\b((?:train|import|infer|monitor|promote|archive)-spx-[a-z]+)-[0-9a-f]{12}\b")]
     private static partial Regex RunIdPattern();

@@ -40,6 +40,14 @@ public sealed class HangfireExecutorTests(PostgresServer postgres) : IDisposable
         row.Attempts.ShouldBe(1);
         row.Result!.Summary.ShouldBe(result.Summary);
         Starts("r-one").ShouldBe(1);
+
+        var (exit, output, error) = OptaicProcess.Run(_repo.Path, null, "status", "--runs", "--postgres", database);
+        exit.ShouldBe(0, error);
+        output.ShouldContain("r-one");
+        output.ShouldContain("diagnostic-sleep");
+        output.ShouldContain("succeeded");
+        output.ShouldContain("w1");
+        output.ShouldContain("0 queued, 0 running, 1 succeeded");
     }
 
     [Fact]
