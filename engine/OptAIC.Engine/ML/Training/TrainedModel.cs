@@ -55,6 +55,8 @@ public sealed class TrainedModel : IBatchScorer
     /// <summary>True when <see cref="Score"/> evaluates the trees itself (a LightGBM or FastTree regression); ML.NET otherwise.</summary>
     internal bool EvaluatesTreesDirectly => _trees is not null;
 
+    internal TreeEnsembleEvaluator? Trees => _trees;
+
     public string Algorithm { get; }
 
     public ModelTask Task { get; }

@@ -46,6 +46,9 @@ internal sealed class TreeEnsembleEvaluator
 
     public int Trees => _roots.Length;
 
+    /// <summary>The evaluator a model scores with, or null when ML.NET scores it (the benchmark reads it).</summary>
+    internal static TreeEnsembleEvaluator? Of(TrainedModel model) => model.Trees;
+
     /// <summary>
     /// The evaluator of <paramref name="transformer"/> when it is exactly one regression prediction over a LightGBM or
     /// FastTree regression ensemble (nothing before it, no output mapping of its own); null otherwise (ML.NET scores it).

@@ -18,9 +18,9 @@ public sealed record InferRequest(string? Id, int Rows, float[] Features, IReadO
 /// </summary>
 public static class InferRequestParser
 {
-    private const int MaxNesting = 16;
+    internal const int MaxNesting = 16;
 
-    private static readonly JsonDocumentOptions Options = new()
+    internal static readonly JsonDocumentOptions Options = new()
     {
         MaxDepth = 32,
         CommentHandling = JsonCommentHandling.Disallow,
@@ -31,6 +31,18 @@ public static class InferRequestParser
     public static InferRequest Parse(ReadOnlyMemory<byte> body, ServedModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (body.IsEmpty)
+        {
+            throw new InferRequestException("the request has no body; send the protocol's JSON: {\"inputs\": [...]}");
+        }
+        // The common shape in one forward pass; anything else (and every mistake) goes through the full reader
+        // below, which takes the same requests to the same values and names each problem.
+        return FastInferRequestReader.TryRead(body.Span, model) ?? ParseFully(body, model);
+    }
+
+    /// <summary>The full reader alone: every shape the protocol allows, and the error naming the input for every mistake.</summary>
+    internal static InferRequest ParseFully(ReadOnlyMemory<byte> body, ServedModel model)
+    {
         if (body.IsEmpty)
         {
             throw new InferRequestException("the request has no body; send the protocol's JSON: {\"inputs\": [...]}");

@@ -38,6 +38,13 @@ public sealed class ServedModel
         Transform = LearnerScoring.TransformFor(definition);
         Guardrails = LearnerScoring.GuardrailsFor(definition, Multiclass);
         FeatureIndex = Features.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);
+        // A categorical feature (the model keeps its training categories by name) is sent as BYTES: its category.
+        var categories = (scorer as TrainedModel)?.Categories ?? new Dictionary<string, string[]>();
+        Categories = categories.ToDictionary(
+            c => c.Key,
+            c => (IReadOnlyDictionary<string, int>)c.Value.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal),
+            StringComparer.Ordinal);
+        CategoryNames = categories.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.Ordinal);
     }
 
     public string Name { get; }
@@ -63,6 +70,14 @@ public sealed class ServedModel
     public IReadOnlyDictionary<string, int> FeatureIndex { get; }
 
     public bool Multiclass { get; }
+
+    /// <summary>The categorical features: each one's categories (as the model learnt them) to their index in the model's input.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Categories { get; }
+
+    /// <summary>The categorical features' categories, in the model's order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> CategoryNames { get; }
+
+    public bool HasCategories => Categories.Count > 0;
 
     public IReadOnlyList<string> Classes => Bundle.Classes;
 

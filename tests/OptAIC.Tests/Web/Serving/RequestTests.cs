@@ -174,7 +174,7 @@ public sealed class RequestTests(AppliedRepository repo)
     ];
 
     /// <summary>One mutation of a valid body: flipped bytes, a cut, a fragment spliced in, or a token swapped for another.</summary>
-    private static string Fuzz(Random random, string seed)
+    internal static string Fuzz(Random random, string seed)
     {
         var text = seed;
         var mutations = 1 + random.Next(3);
