@@ -26,15 +26,19 @@ public sealed class OptaicWebHost : IAsyncDisposable
 
     private bool _started;
 
-    private OptaicWebHost(WebApplication app, WebContext context)
+    private OptaicWebHost(WebApplication app, WebContext context, RemoteFollower? remote)
     {
         App = app;
         Context = context;
+        Remote = remote;
     }
 
     public WebApplication App { get; }
 
     public WebContext Context { get; }
+
+    /// <summary>The remote follower of <c>--watch-remote</c>, or null.</summary>
+    public RemoteFollower? Remote { get; }
 
     /// <summary>The address Kestrel bound (with the real port when 0 was asked), once started.</summary>
     public string BoundAddress =>
@@ -67,6 +71,11 @@ public sealed class OptaicWebHost : IAsyncDisposable
         var watcher = new RegistryWatcher(options.RepositoryRoot);
         var context = new WebContext(options, watcher);
 
+        if (options.LogRequests != RequestLogging.Off)
+        {
+            var log = TextWriter.Synchronized(options.RequestLog ?? System.Console.Out);
+            app.Use((http, next) => RequestLog.Write(http, next, log, options.LogRequests));
+        }
         app.Use(ErrorsAsJson);
         app.Use(SecurityHeaders);
         if (options.Token is { } token)
@@ -77,7 +86,8 @@ public sealed class OptaicWebHost : IAsyncDisposable
         app.MapCenter(context);
         app.MapServing(context);
         configure?.Invoke(app, context);
-        return new OptaicWebHost(app, context);
+        var remote = options.WatchRemote is null ? null : new RemoteFollower(options.RepositoryRoot, watcher);
+        return new OptaicWebHost(app, context, remote);
     }
 
     /// <summary>Starts listening and watching the registry.</summary>
@@ -90,6 +100,10 @@ public sealed class OptaicWebHost : IAsyncDisposable
         _started = true;
         await App.StartAsync(cancel).ConfigureAwait(false);
         Context.Watcher.Start(Context.Options.WatchInterval);
+        if (Context.Options.WatchRemote is { } every)
+        {
+            Remote?.Start(every);
+        }
     }
 
     /// <summary>Serves (starting if need be) until <paramref name="cancel"/> fires.</summary>
@@ -109,6 +123,7 @@ public sealed class OptaicWebHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Remote?.Dispose();
         Context.Watcher.Dispose();
         await App.DisposeAsync().ConfigureAwait(false);
     }

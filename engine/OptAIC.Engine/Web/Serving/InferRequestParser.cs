@@ -6,8 +6,9 @@ namespace OptAIC.Engine.Web.Serving;
 /// <summary>A request the protocol or the model cannot take: a 400 whose message names the field or input.</summary>
 public sealed class InferRequestException(string message) : Exception(message);
 
-/// <summary>A parsed inference request: its id, and the feature rows row-major in the model's feature order.</summary>
-public sealed record InferRequest(string? Id, int Rows, float[] Features, IReadOnlyList<string>? Outputs);
+/// <summary>A parsed inference request: its id, the feature rows row-major in the model's feature order (a categorical
+/// feature as its category's index in the model, -1 for one it never saw), and those unseen categories' counts per feature.</summary>
+public sealed record InferRequest(string? Id, int Rows, float[] Features, IReadOnlyList<string>? Outputs, IReadOnlyDictionary<string, long>? Unseen = null);
 
 /// <summary>
 /// Reads an Open Inference Protocol request body for one model and checks it completely before anything is scored:
@@ -119,10 +120,11 @@ public static class InferRequestParser
             throw new InferRequestException("inputs is empty; give one per feature, or one [rows, features] input");
         }
         // One 2-D input holds every feature, in the model's order (a feature's own name with [rows, 1] is the same thing for one feature).
+        var unseen = model.HasCategories ? new Dictionary<string, long>(StringComparer.Ordinal) : null;
         var (rows, features) = tensors is [{ Shape.Length: 2 } only] && (!model.FeatureIndex.ContainsKey(only.Name) || only.Shape[1] == model.Features.Count)
             ? Matrix(only, model)
-            : ByName(tensors, model);
-        return new InferRequest(id, rows, features, outputs);
+            : ByName(tensors, model, unseen);
+        return new InferRequest(id, rows, features, outputs, unseen is { Count: > 0 } ? unseen : null);
     }
 
     private static List<string> ReadOutputs(JsonElement value, ServedModel model)
@@ -240,13 +242,18 @@ public static class InferRequestParser
             throw new InferRequestException(
                 $"input '{Clip(tensor.Name)}': shape [{tensor.Shape[0]}, {tensor.Shape[1]}] has {tensor.Shape[1]} columns; {model.Name} takes {f} features as [rows, {f}] ({string.Join(", ", model.Features)}), or one input per feature");
         }
+        if (model.HasCategories)
+        {
+            throw new InferRequestException(
+                $"input '{Clip(tensor.Name)}': {model.Name} has categorical features ({string.Join(", ", model.CategoryNames.Keys)}); give one input per feature, the categorical ones as BYTES category names");
+        }
         var rows = Rows(tensor, tensor.Shape[0], f);
         var features = new float[rows * f];
-        Fill(tensor, features, 0, 1, rows * f);
+        Fill(tensor, features, 0, 1, rows * f, null);
         return (rows, features);
     }
 
-    private static (int Rows, float[] Features) ByName(List<Tensor> tensors, ServedModel model)
+    private static (int Rows, float[] Features) ByName(List<Tensor> tensors, ServedModel model, Dictionary<string, long>? unseen)
     {
         var f = model.Features.Count;
         var seen = new Tensor?[f];
@@ -284,7 +291,19 @@ public static class InferRequestParser
         var features = new float[count * f];
         for (var c = 0; c < f; c++)
         {
-            Fill(seen[c]!, features, c, f, count);
+            var categories = model.Categories.TryGetValue(model.Features[c], out var known)
+                ? new CategoryColumn(model.Features[c], known, model.CategoryNames[model.Features[c]])
+                : null;
+            if (categories is not null && seen[c]!.Datatype != TensorDatatype.BYTES)
+            {
+                throw new InferRequestException(
+                    $"input '{seen[c]!.Name}' is categorical: its datatype is BYTES, each value a category name ({categories.Describe()}); a category the model never saw is scored and counted");
+            }
+            Fill(seen[c]!, features, c, f, count, categories);
+            if (categories is { Unseen: > 0 })
+            {
+                unseen![categories.Feature] = categories.Unseen;
+            }
         }
         return (count, features);
     }
@@ -303,17 +322,17 @@ public static class InferRequestParser
     }
 
     /// <summary>Writes the tensor's <paramref name="count"/> values, flattened row-major, to target[offset + i * stride].</summary>
-    private static void Fill(Tensor tensor, float[] target, int offset, int stride, int count)
+    private static void Fill(Tensor tensor, float[] target, int offset, int stride, int count, CategoryColumn? categories)
     {
         var written = 0;
-        Walk(tensor, tensor.Data, target, offset, stride, count, ref written, 0);
+        Walk(tensor, tensor.Data, target, offset, stride, count, ref written, 0, categories);
         if (written != count)
         {
             throw new InferRequestException($"input '{Clip(tensor.Name)}': shape [{string.Join(", ", tensor.Shape)}] needs {count} values; data has {written}");
         }
     }
 
-    private static void Walk(Tensor tensor, JsonElement element, float[] target, int offset, int stride, int count, ref int written, int depth)
+    private static void Walk(Tensor tensor, JsonElement element, float[] target, int offset, int stride, int count, ref int written, int depth, CategoryColumn? categories)
     {
         if (element.ValueKind == JsonValueKind.Array)
         {
@@ -323,7 +342,7 @@ public static class InferRequestParser
             }
             foreach (var item in element.EnumerateArray())
             {
-                Walk(tensor, item, target, offset, stride, count, ref written, depth + 1);
+                Walk(tensor, item, target, offset, stride, count, ref written, depth + 1, categories);
             }
             return;
         }
@@ -335,7 +354,7 @@ public static class InferRequestParser
         {
             throw new InferRequestException($"input '{Clip(tensor.Name)}': data has more values than its shape [{string.Join(", ", tensor.Shape)}] holds ({count})");
         }
-        target[offset + (written * stride)] = Value(tensor, element, written);
+        target[offset + (written * stride)] = categories is null ? Value(tensor, element, written) : categories.Code(tensor, element, written);
         written++;
     }
 
@@ -384,6 +403,32 @@ public static class InferRequestParser
             throw Bad(tensor, index, $"{value.ToString("R", CultureInfo.InvariantCulture)} is beyond the model's 32-bit features");
         }
         return single;
+    }
+
+    /// <summary>A categorical feature's column: category names to the model's indices, and how many it never saw.</summary>
+    private sealed class CategoryColumn(string feature, IReadOnlyDictionary<string, int> known, IReadOnlyList<string> names)
+    {
+        public string Feature { get; } = feature;
+
+        public long Unseen { get; private set; }
+
+        /// <summary>The category's index in the model; -1 (scored as apply scores it: no category slot set) for one it never saw, counted.</summary>
+        public float Code(Tensor tensor, JsonElement element, int index)
+        {
+            if (element.ValueKind != JsonValueKind.String)
+            {
+                throw Bad(tensor, index, $"is a {Kind(element)}; a categorical feature's data are category names (strings)");
+            }
+            if (known.TryGetValue(element.GetString()!, out var code))
+            {
+                return code;
+            }
+            Unseen++;
+            return -1;
+        }
+
+        public string Describe() =>
+            names.Count <= 5 ? string.Join(", ", names) : string.Join(", ", names.Take(5)) + $", ... ({names.Count} in all)";
     }
 
     private static InferRequestException Bad(Tensor tensor, int index, string problem) =>

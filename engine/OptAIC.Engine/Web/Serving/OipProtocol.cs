@@ -58,9 +58,9 @@ public static class OipProtocol
         }
     }
 
-    /// <summary>One input per feature (FP64, one value per row); or all of them at once as one [rows, features] input.</summary>
+    /// <summary>One input per feature (FP64, one value per row; BYTES category names for a categorical one); or, without categorical features, all of them at once as one [rows, features] input.</summary>
     public static IReadOnlyList<TensorMetadata> Inputs(ServedModel model) =>
-        [.. model.Features.Select(f => new TensorMetadata(f, "FP64", [-1]))];
+        [.. model.Features.Select(f => new TensorMetadata(f, model.Categories.ContainsKey(f) ? "BYTES" : "FP64", [-1]))];
 
     /// <summary>score; for a classifier also class, class_name and p_&lt;class&gt; (as apply's prediction files).</summary>
     public static IReadOnlyList<TensorMetadata> Outputs(ServedModel model)
@@ -131,7 +131,7 @@ public static class OipProtocol
     }
 
     /// <summary>The protocol's inference response: name, version, the request's id, and the outputs asked for (all by default).</summary>
-    public static void WriteInferResponse(IBufferWriter<byte> buffer, ServedModel model, string? id, ScoredRows scored, IReadOnlyList<string>? outputs)
+    public static void WriteInferResponse(IBufferWriter<byte> buffer, ServedModel model, string? id, ScoredRows scored, IReadOnlyList<string>? outputs, IReadOnlyDictionary<string, long>? unseen = null)
     {
         using var json = new Utf8JsonWriter(buffer);
         json.WriteStartObject();
@@ -185,6 +185,18 @@ public static class OipProtocol
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        if (unseen is { Count: > 0 })
+        {
+            // Rows scored with a category the model never saw, per feature (apply counts them in its infer run too).
+            json.WriteStartObject("parameters");
+            json.WriteStartObject("unseen_categories");
+            foreach (var (feature, count) in unseen)
+            {
+                json.WriteNumber(feature, count);
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
     }
 

@@ -212,6 +212,10 @@ public static class ServingEndpoints
                 }
                 catch (InferRequestException e)
                 {
+                    if (RequestLog.WantsBodies(http))
+                    {
+                        RequestLog.Bodies(http, body.AsSpan(0, length), System.Text.Encoding.UTF8.GetBytes(e.Message));
+                    }
                     await Fail(http, label, "infer", 400, "bad_request", e.Message).ConfigureAwait(false);
                     return;
                 }
@@ -227,10 +231,19 @@ public static class ServingEndpoints
                     return;
                 }
                 var response = new ArrayBufferWriter<byte>(256 + (scored.Rows * 24));
-                OipProtocol.WriteInferResponse(response, model, request.Id, scored, request.Outputs);
+                OipProtocol.WriteInferResponse(response, model, request.Id, scored, request.Outputs, request.Unseen);
+                Metrics.Unseen(label, request.Unseen);
                 http.Response.StatusCode = 200;
                 http.Response.ContentType = Json;
                 http.Response.ContentLength = response.WrittenCount;
+                if (RequestLog.IsOn(http))
+                {
+                    RequestLog.Note(http, string.Create(CultureInfo.InvariantCulture, $"model={model.Name} version={model.Version} rows={scored.Rows}"));
+                    if (RequestLog.WantsBodies(http))
+                    {
+                        RequestLog.Bodies(http, body.AsSpan(0, length), response.WrittenSpan);
+                    }
+                }
                 await http.Response.Body.WriteAsync(response.WrittenMemory).ConfigureAwait(false);
                 Metrics.Request(label, "infer", 200);
                 Metrics.Inferred(label, scored.Rows, Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -253,6 +266,7 @@ public static class ServingEndpoints
 
         private Task Fail(HttpContext http, string model, string kind, int status, string errorKind, string message)
         {
+            RequestLog.Note(http, $"model={model} error={errorKind}");
             Metrics.Request(model, kind, status);
             Metrics.Error(model, errorKind);
             return OptaicWebHost.WriteError(http, status, message);

@@ -21,6 +21,7 @@ public sealed class ServingMetrics
     private readonly Gauge _loadFailed;
     private readonly Counter _reloads;
     private readonly Counter _loadFailures;
+    private readonly Counter _unseen;
 
     public ServingMetrics()
     {
@@ -37,6 +38,7 @@ public sealed class ServingMetrics
         _version = factory.CreateGauge("optaic_serving_model_version", "The version each model serves by default (its production version, or the last one that loaded).", "model");
         _loadFailed = factory.CreateGauge("optaic_serving_model_load_failed", "1 while a model's production version failed to load (the version before it keeps serving).", "model", "version");
         _reloads = factory.CreateCounter("optaic_serving_reloads_total", "Reloads after the registry's commit moved, by result (ok, partial: some model failed to load, failed: nothing could be read).", "result");
+        _unseen = factory.CreateCounter("optaic_serving_unseen_categories_total", "Rows scored with a category the model never saw in training, per model and categorical feature (scored, as apply scores them).", "model", "feature");
         _loadFailures = factory.CreateCounter("optaic_serving_model_load_failures_total", "Model versions that failed to load.", "model");
     }
 
@@ -50,6 +52,15 @@ public sealed class ServingMetrics
     {
         _latency.WithLabels(model).Observe(seconds);
         _rows.WithLabels(model).Inc(rows);
+    }
+
+    /// <summary>Counts a request's rows with unseen categories; <paramref name="feature"/> is always one of the model's own features.</summary>
+    public void Unseen(string model, IReadOnlyDictionary<string, long>? unseen)
+    {
+        foreach (var (feature, count) in unseen ?? new Dictionary<string, long>())
+        {
+            _unseen.WithLabels(model, feature).Inc(count);
+        }
     }
 
     public void Reloaded(string result) => _reloads.WithLabels(result).Inc();
