@@ -1,9 +1,9 @@
-using System.Text.RegularExpressions;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Apply.Runs;
 using OptAIC.Engine.Plan;
 using OptAIC.Engine.Registry;
 using OptAIC.Tests.Cli;
+using OptAIC.Tests.Support;
 using Shouldly;
 using Xunit;
 
@@ -29,13 +29,13 @@ public partial class ChildProcessExecutorTests
         var executor = new CountingExecutor(new ChildProcessRunExecutor(children.Path, OptaicProcess.Binary), started);
         var actual = await new Applier(ReconcileSession.Open(children.Path), new ApplyOptions { Executor = executor }).ApplyAsync();
 
-        expected.Succeeded.ShouldBeTrue(Describe(expected));
-        actual.Succeeded.ShouldBeTrue(Describe(actual));
+        expected.Succeeded.ShouldBeTrue(RegistryRecords.Describe(expected));
+        actual.Succeeded.ShouldBeTrue(RegistryRecords.Describe(actual));
         started.Count.ShouldBe(actual.Plan.Actions.Count, "every action ran as its own process");
         actual.Outcomes.Select(o => (o.Action.Id, o.Status, o.Summary)).ShouldBe(expected.Outcomes.Select(o => (o.Action.Id, o.Status, o.Summary)));
 
-        var want = Records(Path.Combine(inProcess.Path, "models"));
-        var got = Records(Path.Combine(children.Path, "models"));
+        var want = RegistryRecords.Masked(Path.Combine(inProcess.Path, "models"));
+        var got = RegistryRecords.Masked(Path.Combine(children.Path, "models"));
         got.Keys.Order(StringComparer.Ordinal).ShouldBe(want.Keys.Order(StringComparer.Ordinal));
         want.Count.ShouldBeGreaterThan(40);
         foreach (var (path, text) in want)
@@ -92,24 +92,6 @@ public partial class ChildProcessExecutorTests
         brokenError.ShouldNotContain("   at ");
     }
 
-    /// <summary>Every record of the registry, with times, the seconds of each run's phases and the run ids' plan hashes masked (they name the repository's own commit).</summary>
-    private static Dictionary<string, string> Records(string registry) =>
-        Directory.GetFiles(registry, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".md", StringComparison.Ordinal))
-            .ToDictionary(
-                f => Path.GetRelativePath(registry, RunIdPattern().Replace(f, "$1-<run>")),
-                f => PhasePattern().Replace(RunIdPattern().Replace(TimePattern().Replace(File.ReadAllText(f), "<time>"), "$1-<run>"), "$1: <seconds>"));
-
-    private static string Describe(ApplyResult result) => string.Join("\n", result.Outcomes.Select(o => $"{o.Action.Id}: {o.Status} {o.Summary}"));
-
-    [GeneratedRegex(@"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")]
-    private static partial Regex TimePattern();
-
-    [GeneratedRegex(@"(?m)^(\s+(?:load|train|import|score|monitor|write|promote|archive)): [-0-9.eE+]+$")]
-    private static partial Regex PhasePattern();
-
-    [GeneratedRegex(@"\b((?:train|import|infer|monitor|promote|archive)-spx-[a-z]+)-[0-9a-f]{12}\b")]
-    private static partial Regex RunIdPattern();
 
     private sealed class CountingExecutor(IRunExecutor inner, List<string> started) : IRunExecutor
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using LibGit2Sharp;
 using OptAIC.Engine.Apply;
 using OptAIC.Engine.Executors.Hangfire;
@@ -38,12 +37,12 @@ public sealed partial class ExampleThroughWorkersTests(PostgresServer postgres) 
             actual = await new Applier(ReconcileSession.Open(queued.Path), new ApplyOptions { Executor = executor, MaxParallelRuns = 8 }).ApplyAsync();
         }
 
-        expected.Succeeded.ShouldBeTrue(Describe(expected));
-        actual.Succeeded.ShouldBeTrue(Describe(actual) + "\n" + w1.Output + "\n" + w2.Output);
+        expected.Succeeded.ShouldBeTrue(RegistryRecords.Describe(expected));
+        actual.Succeeded.ShouldBeTrue(RegistryRecords.Describe(actual) + "\n" + w1.Output + "\n" + w2.Output);
         actual.CommitSha.ShouldNotBeNull();
         actual.Outcomes.Select(o => (o.Action.Id, o.Status, o.Summary)).ShouldBe(expected.Outcomes.Select(o => (o.Action.Id, o.Status, o.Summary)));
-        var want = Records(Path.Combine(inProcess.Path, "models"));
-        var got = Records(Path.Combine(queued.Path, "models"));
+        var want = RegistryRecords.Masked(Path.Combine(inProcess.Path, "models"));
+        var got = RegistryRecords.Masked(Path.Combine(queued.Path, "models"));
         got.Keys.Order(StringComparer.Ordinal).ShouldBe(want.Keys.Order(StringComparer.Ordinal));
         want.Count.ShouldBeGreaterThan(40);
         foreach (var (path, text) in want)
@@ -76,7 +75,7 @@ public sealed partial class ExampleThroughWorkersTests(PostgresServer postgres) 
         victim.Kill();
         var applied = await apply.WaitAsync(TimeSpan.FromMinutes(5));
 
-        applied.Succeeded.ShouldBeTrue(Describe(applied) + "\n" + w1.Output + "\n" + w2.Output);
+        applied.Succeeded.ShouldBeTrue(RegistryRecords.Describe(applied) + "\n" + w1.Output + "\n" + w2.Output);
         foreach (var instance in new[] { "spx-alpha", "spx-linear" })
         {
             Directory.GetFiles(Path.Combine(repo.Path, "models", instance, "versions")).Select(Path.GetFileName).ShouldBe(["0001.yaml"], $"{instance} has one version");
@@ -129,24 +128,6 @@ public sealed partial class ExampleThroughWorkersTests(PostgresServer postgres) 
         throw new TimeoutException("the awaited state never came");
     }
 
-    /// <summary>Every record of the registry, with times, phase seconds and the run ids' plan hashes masked (they name the repository's own commit).</summary>
-    private static Dictionary<string, string> Records(string registry) =>
-        Directory.GetFiles(registry, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".md", StringComparison.Ordinal))
-            .ToDictionary(
-                f => Path.GetRelativePath(registry, RunIdPattern().Replace(f, "$1-<run>")),
-                f => PhasePattern().Replace(RunIdPattern().Replace(TimePattern().Replace(File.ReadAllText(f), "<time>"), "$1-<run>"), "$1: <seconds>"));
-
-    private static string Describe(ApplyResult result) => string.Join("\n", result.Outcomes.Select(o => $"{o.Action.Id}: {o.Status} {o.Summary}"));
-
-    [GeneratedRegex(@"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")]
-    private static partial Regex TimePattern();
-
-    [GeneratedRegex(@"(?m)^(\s+(?:load|train|import|score|monitor|write|promote|archive)): [-0-9.eE+]+$")]
-    private static partial Regex PhasePattern();
-
-    [GeneratedRegex(@"\b((?:train|import|infer|monitor|promote|archive)-spx-[a-z]+)-[0-9a-f]{12}\b")]
-    private static partial Regex RunIdPattern();
 
     public void Dispose()
     {
